@@ -1,0 +1,284 @@
+//! The CLI contract (BRIEF.md) against real servers: flags only, the password from
+//! CALAME_PASSWORD, stdin closed, JSON on stdout, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use calame_testkit::Stack;
+use serde_json::Value;
+
+fn calame(profile: &Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calame"));
+    cmd.arg("--profile")
+        .arg(profile)
+        .args(args)
+        .stdin(Stdio::null())
+        .env_remove("CALAME_PROFILE");
+    match password {
+        Some(p) => cmd.env("CALAME_PASSWORD", p),
+        None => cmd.env_remove("CALAME_PASSWORD"),
+    };
+    cmd.env("LANG", "fr_FR.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    cmd.output().expect("run calame")
+}
+
+fn add_args(stack: &Stack, login: &str) -> Vec<String> {
+    let user = stack.user(login);
+    vec![
+        "account".into(),
+        "add".into(),
+        user.email.clone(),
+        "--login".into(),
+        user.login.clone(),
+        "--imap".into(),
+        format!("127.0.0.1:{}", stack.info.imaps_port),
+        "--smtp".into(),
+        format!("127.0.0.1:{}", stack.info.submission_port),
+        "--smtp-tls".into(),
+        "starttls".into(),
+        "--trust-cert".into(),
+        stack.info.cert_sha256.clone(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "calame failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn add_then_list_accounts_and_folders() {
+    let stack = Stack::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let alice = stack.user("alice");
+    let out = calame(dir.path(), &strs(&add_args(stack, "alice")), Some(&alice.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let accounts = json(&calame(dir.path(), &["account", "list", "--json"], None));
+    let a = &accounts[0];
+    assert_eq!(a["email"], "alice@example.test");
+    assert_eq!(a["login"], alice.login.as_str());
+    assert_eq!(a["imap"], format!("127.0.0.1:{}", stack.info.imaps_port));
+    assert_eq!(a["smtp"], format!("127.0.0.1:{}", stack.info.submission_port));
+    assert!(a["caldav"].is_null() && a.get("name").is_some());
+
+    // Offline: from the cache, no password needed.
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    let demandes = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Shared/accueil/Demandes")
+        .expect("the shared folder is listed");
+    assert_eq!(demandes["account"], "alice@example.test");
+    assert_eq!(demandes["delimiter"], "/");
+    assert_eq!(demandes["shared"], true);
+    assert_eq!(demandes["owner"], "accueil");
+    assert!(demandes["role"].is_null());
+    assert!(demandes["unread"].is_u64() && demandes["total"].is_u64());
+    let inbox = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "INBOX")
+        .unwrap();
+    assert_eq!(inbox["role"], "inbox");
+    assert_eq!(inbox["owner"], Value::Null);
+    assert_eq!(inbox["shared"], false);
+
+    // Online: fetched again from the server, with the password for this run only.
+    let online = json(&calame(dir.path(), &["folders", "--json"], Some(&alice.password)));
+    assert_eq!(online.as_array().unwrap().len(), folders.as_array().unwrap().len());
+    // The password was not written anywhere in the profile.
+    assert_no_file_contains(dir.path(), alice.password.as_bytes());
+}
+
+fn assert_no_file_contains(dir: &Path, needle: &[u8]) {
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{} contains the password",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn bob_has_read_and_flag_rights_on_the_service_mailbox() {
+    let stack = Stack::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let bob = stack.user("bob");
+    let out = calame(dir.path(), &strs(&add_args(stack, "bob")), Some(&bob.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let folders = json(&calame(dir.path(), &["folders", "--json"], Some(&bob.password)));
+    let f = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Shared/accueil/Demandes")
+        .unwrap();
+    let mut rights: Vec<char> = f["rights"].as_str().unwrap().chars().collect();
+    rights.sort_unstable();
+    assert_eq!(rights, vec!['l', 'r', 's', 'w']);
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let stack = Stack::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let alice = stack.user("alice");
+    let args = add_args(stack, "alice");
+
+    let wrong = calame(dir.path(), &strs(&args), Some("wrong password"));
+    assert_eq!(
+        wrong.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert_one_clear_line(&wrong);
+
+    let mut untrusted = args.clone();
+    let at = untrusted.iter().position(|a| a == "--trust-cert").unwrap();
+    untrusted.drain(at..at + 2);
+    let out = calame(dir.path(), &strs(&untrusted), Some(&alice.password));
+    assert_eq!(out.status.code(), Some(4));
+    assert_one_clear_line(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&stack.info.cert_sha256),
+        "the message shows what to pin"
+    );
+
+    let bad = calame(
+        dir.path(),
+        &["account", "add", "not-an-address", "--imap", "127.0.0.1:1"],
+        Some("x"),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let usage = calame(dir.path(), &["frobnicate"], None);
+    assert_eq!(usage.status.code(), Some(2));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut unreachable = args.clone();
+    let at = unreachable.iter().position(|a| a == "--imap").unwrap();
+    unreachable[at + 1] = format!("127.0.0.1:{port}");
+    let out = calame(dir.path(), &strs(&unreachable), Some(&alice.password));
+    assert_eq!(out.status.code(), Some(5));
+
+    // Nothing was added by any of these.
+    let accounts = json(&calame(dir.path(), &["account", "list", "--json"], None));
+    assert_eq!(accounts, serde_json::json!([]));
+
+    // While another process holds the profile: exit 8, and the message names the holder.
+    let held = calame_core::Calame::open(dir.path(), "Calame (application)").unwrap();
+    let out = calame(dir.path(), &["account", "list", "--json"], None);
+    assert_eq!(out.status.code(), Some(8));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Calame (application) (pid "), "{stderr}");
+    drop(held);
+}
+
+fn assert_one_clear_line(out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {stderr:?}");
+    assert!(lines[0].starts_with("calame: "), "{stderr:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn english_when_the_locale_says_so() {
+    let stack = Stack::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_calame"))
+        .arg("--profile")
+        .arg(dir.path())
+        .args(strs(&add_args(stack, "alice")))
+        .env("CALAME_PASSWORD", "wrong")
+        .env("LC_ALL", "en_GB.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused the login"));
+    let fr = calame(dir.path(), &strs(&add_args(stack, "alice")), Some("wrong"));
+    assert!(String::from_utf8_lossy(&fr.stderr).contains("a refusé"));
+}
+
+/// `--password-stdin` keeps the password in the OS keyring. Under a Secret Service (the test
+/// command runs one), later commands need no CALAME_PASSWORD; without one, a clear error.
+#[test]
+fn password_stdin_uses_the_keyring_or_says_there_is_none() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice");
+    let run = |dir: &Path, bus: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_calame"));
+        cmd.arg("--profile")
+            .arg(dir)
+            .args(strs(&add_args(stack, "alice")))
+            .arg("--password-stdin");
+        cmd.env_remove("CALAME_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(bus) = bus {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{}\n", alice.password).as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let nobus = format!("unix:path={}/no-such-bus", dir.path().display());
+    let out = run(dir.path(), Some(&nobus));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("trousseau"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    if std::env::var_os("CALAME_TEST_KEYRING").is_none() {
+        eprintln!("no Secret Service for this run (CALAME_TEST_KEYRING unset): keyring round trip not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let folders = json(&calame(dir.path(), &["folders", "--json"], None));
+    assert!(folders.as_array().unwrap().iter().any(|f| f["name"] == "INBOX"));
+}

@@ -1,0 +1,56 @@
+//! IMAP: connecting, logging in, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
+//! LIST-STATUS, pipelining). Knows nothing of storage: it returns values.
+
+mod connect;
+mod folders;
+pub mod namespace;
+mod raw;
+pub mod sexp;
+pub mod utf7;
+
+use std::fmt::Debug;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+pub use connect::connect;
+pub use folders::list_folders;
+pub use namespace::Namespaces;
+
+use crate::error::Error;
+
+/// Any byte stream a session can run over (TCP, TLS over TCP).
+pub trait SessionStream: AsyncRead + AsyncWrite + Unpin + Send + Sync + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync + Debug> SessionStream for T {}
+
+pub type Stream = Box<dyn SessionStream>;
+pub type Session = async_imap::Session<Stream>;
+
+/// A logged-in connection and what the server said about itself.
+pub struct Connection {
+    pub session: Session,
+    pub host: String,
+    pub capabilities: Vec<String>,
+}
+
+impl Connection {
+    pub fn has(&self, capability: &str) -> bool {
+        self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(capability))
+    }
+
+    pub async fn logout(mut self) {
+        // Best effort: the server may already have gone.
+        let _ = self.session.logout().await;
+    }
+}
+
+/// Map async-imap's errors onto ours.
+pub(crate) fn imap_error(host: &str, err: async_imap::error::Error) -> Error {
+    use async_imap::error::Error as E;
+    match err {
+        E::Io(e) => Error::network(host, e),
+        E::ConnectionLost => Error::network(host, "connection lost"),
+        E::No(m) => Error::Refused(m),
+        E::Bad(m) => Error::Protocol(format!("command rejected as malformed: {m}")),
+        other => Error::Protocol(other.to_string()),
+    }
+}

@@ -1,0 +1,32 @@
+//! The core against real servers (Dovecot, Postfix, Radicale on loopback, started by
+//! calame-testkit). One binary, one module per concern.
+
+mod folders;
+mod login;
+
+use calame_core::{AccountSetup, Calame, TlsMode};
+use calame_testkit::Stack;
+
+/// An account setup for a stack user over implicit TLS, trusting the stack's certificate.
+pub fn setup(stack: &Stack, login: &str) -> AccountSetup {
+    let user = stack.user(login);
+    AccountSetup {
+        email: user.email.clone(),
+        login: Some(user.login.clone()),
+        imap: Some(format!("{}:{}", stack.info.host, stack.info.imaps_port)),
+        tls: Some(TlsMode::Implicit),
+        trust_cert: Some(stack.info.cert_sha256.clone()),
+        ..Default::default()
+    }
+}
+
+/// A fresh profile in a temporary directory.
+pub fn profile() -> (tempfile::TempDir, Calame) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let calame = Calame::open(dir.path(), "core tests").expect("open profile");
+    (dir, calame)
+}
+
+pub fn password(stack: &Stack, login: &str) -> calame_core::Secret<String> {
+    calame_core::Secret::new(stack.user(login).password.clone())
+}

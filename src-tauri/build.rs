@@ -1,6 +1,6 @@
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
-    let manifest = tauri_build::AppManifest::new().commands(&["accounts", "folders", "refresh_folders"]);
+    let manifest = tauri_build::AppManifest::new().commands(&["accounts", "folders", "refresh_folders", "ui_language"]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(manifest);

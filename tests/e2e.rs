@@ -2,6 +2,7 @@
 //! driven through tauri-driver and WebKitWebDriver under Xvfb, against the real server stack.
 //! Needs `Xvfb`, `WebKitWebDriver` and `tauri-driver` (installed by `cargo xtask test`).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,11 +12,17 @@ use calame_testkit::Stack;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-/// A child process killed when dropped.
+/// A child process, and the process group it leads, killed when dropped (tauri-driver leaves
+/// WebKitWebDriver and the app behind otherwise).
 struct Guard(Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -85,7 +92,7 @@ async fn seeded_profile(stack: &Stack) -> tempfile::TempDir {
     dir
 }
 
-async fn session(profile: &Path, display: &str) -> (Guard, Client) {
+async fn session(profile: &Path, display: &str, password: &str) -> (Guard, Client) {
     let port = free_port();
     let native = free_port();
     let driver = Command::new(require("tauri-driver"))
@@ -93,6 +100,8 @@ async fn session(profile: &Path, display: &str) -> (Guard, Client) {
         .env("DISPLAY", display)
         .env("CALAME_PROFILE", profile)
         .env("LANG", "fr_FR.UTF-8")
+        .env("CALAME_PASSWORD", password)
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -122,6 +131,36 @@ async fn session(profile: &Path, display: &str) -> (Guard, Client) {
     }
 }
 
+/// A screenshot once WebKit has painted what the DOM holds: under Xvfb frames lag behind, so
+/// wait for two animation frames, then a little more.
+async fn screenshot(client: &Client) -> Vec<u8> {
+    let painted = "const done = arguments[arguments.length - 1]; \
+                   requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done(true), 300)));";
+    client.execute_async(painted, vec![]).await.unwrap();
+    client.screenshot().await.unwrap()
+}
+
+/// The element, or a failure that shows what the window showed instead (text and screenshot).
+async fn wait_for(client: &Client, xpath: &str, what: &str) -> fantoccini::elements::Element {
+    match client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(xpath))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => {
+            let path = screenshot_path("failure.png");
+            std::fs::write(&path, screenshot(client).await).unwrap();
+            let text = client.execute("return document.body.innerText", vec![]).await.unwrap();
+            panic!(
+                "{what} did not appear ({e}); the window shows (screenshot {}):\n{text}",
+                path.display()
+            );
+        }
+    }
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -133,32 +172,52 @@ async fn folder_tree_shows_own_and_shared_folders() {
     let stack = Stack::shared();
     let profile = seeded_profile(stack).await;
     let (_xvfb, display) = start_xvfb();
-    let (_driver, client) = session(profile.path(), &display).await;
+    let (_driver, client) = session(profile.path(), &display, &stack.user("alice").password).await;
 
-    let shared = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath("//*[@role='treeitem'][contains(., 'Demandes')]"))
-        .await
-        .expect("the shared folder Demandes appears in the tree");
+    let shared = wait_for(
+        &client,
+        "//*[@role='treeitem'][contains(., 'Demandes')]",
+        "the shared folder Demandes",
+    )
+    .await;
     assert!(shared.is_displayed().await.unwrap());
 
-    let items = client.find_all(Locator::Css("[role='treeitem']")).await.unwrap();
-    let mut texts = Vec::new();
-    for item in &items {
-        texts.push(item.text().await.unwrap_or_default());
-    }
-    let all = texts.join("\n");
-    for expected in ["Boîte de réception", "Envoyés", "Brouillons", "Corbeille", "Demandes"] {
-        assert!(all.contains(expected), "{expected:?} missing from the tree:\n{all}");
-    }
-    let body = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("accueil"), "the service mailbox is named:\n{body}");
-
-    let png = client.screenshot().await.unwrap();
+    // What a person sees: the rendered text of every tree item.
+    let texts = client
+        .execute(
+            "return Array.from(document.querySelectorAll('[role=treeitem]')).map(e => e.innerText)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let all: Vec<String> = texts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let all = all.join("\n");
+    // The refresh from the server went through.
+    wait_for(
+        &client,
+        "//*[@role='status'][contains(., 'Dossiers à jour')]",
+        "the refresh from the server",
+    )
+    .await;
+    let png = screenshot(&client).await;
     let path = screenshot_path("folder-tree.png");
     std::fs::write(&path, &png).unwrap();
     eprintln!("screenshot: {}", path.display());
+
+    for expected in ["Boîte de réception", "Envoyés", "Brouillons", "Corbeille", "Demandes"] {
+        assert!(all.contains(expected), "{expected:?} missing from the tree:\n{all}");
+    }
+    // accueil's own Sent is recognised as such, and the namespace root is not a folder.
+    assert_eq!(all.matches("Envoyés").count(), 2, "{all}");
+    assert!(!all.lines().any(|l| l.trim() == "Shared"), "{all}");
+    let body = client.execute("return document.body.innerText", vec![]).await.unwrap();
+    let body = body.as_str().unwrap_or_default();
+    assert!(body.contains("accueil"), "the service mailbox is named:\n{body}");
     assert!(png.len() > 10_000, "a real picture, not an empty one");
     client.close().await.unwrap();
 }

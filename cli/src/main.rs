@@ -50,7 +50,7 @@ fn exit_code(kind: ErrorKind) -> u8 {
         ErrorKind::Refused => 6,
         ErrorKind::Conflict => 7,
         ErrorKind::ProfileInUse => 8,
-        ErrorKind::Storage | ErrorKind::Protocol | ErrorKind::Other => 1,
+        ErrorKind::Storage | ErrorKind::Protocol | ErrorKind::Keyring | ErrorKind::Other => 1,
     }
 }
 

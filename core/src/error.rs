@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Offline,
     Storage,
     Protocol,
+    /// No OS keyring to keep or read a password.
+    Keyring,
     Other,
 }
 
@@ -71,7 +73,7 @@ impl Error {
             Error::NoPassword { .. } => ErrorKind::Auth,
             Error::Storage { .. } => ErrorKind::Storage,
             Error::Protocol(_) => ErrorKind::Protocol,
-            Error::SecretStore(_) => ErrorKind::Other,
+            Error::SecretStore(_) => ErrorKind::Keyring,
         }
     }
 
@@ -120,7 +122,9 @@ impl Error {
 }
 
 /// The languages of the interface; French first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum Lang {
     #[default]
     Fr,

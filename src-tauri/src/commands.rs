@@ -1,6 +1,6 @@
 //! The commands the front-end invokes: take the input, call the core, map the error.
 
-use calame_core::{AccountSummary, AppError, Folder};
+use calame_core::{AccountSummary, AppError, Folder, Lang};
 use tauri::State;
 
 use crate::AppState;
@@ -26,4 +26,10 @@ pub async fn refresh_folders(state: State<'_, AppState>, account: String) -> Res
         .refresh_folders(&account)
         .await
         .map_err(|e| AppError::new(&e, state.lang))
+}
+
+/// The language of the interface: French unless the environment asks for English.
+#[tauri::command]
+pub fn ui_language(state: State<'_, AppState>) -> Lang {
+    state.lang
 }

@@ -44,7 +44,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::accounts,
             commands::folders,
-            commands::refresh_folders
+            commands::refresh_folders,
+            commands::ui_language
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -30,6 +30,7 @@ struct Listed {
 /// List every folder the user can see, own and shared, with roles, owners and rights.
 pub async fn list_folders(conn: &mut Connection, account: &str) -> Result<Vec<Folder>> {
     let namespaces = namespaces(conn).await?;
+    let special_use = conn.has("SPECIAL-USE");
     let mut listed = list(conn).await?;
     if !conn.has("LIST-STATUS") {
         status(conn, &mut listed).await?;
@@ -42,7 +43,13 @@ pub async fn list_folders(conn: &mut Connection, account: &str) -> Result<Vec<Fo
         .into_iter()
         .map(|(raw_name, l)| {
             let own = namespaces.ownership(&raw_name);
-            let role = l.role.or_else(|| inbox_role(&raw_name, &namespaces));
+            let role = l.role.or_else(|| inbox_role(&raw_name, &namespaces)).or_else(|| {
+                // Servers give special-use attributes for one's own folders at best: for a
+                // shared mailbox's folders, or a server without SPECIAL-USE, go by the name.
+                (own.shared || !special_use)
+                    .then(|| guess_role(&raw_name, &namespaces))
+                    .flatten()
+            });
             Folder {
                 account: account.to_owned(),
                 name: utf7::decode(&raw_name),
@@ -76,6 +83,43 @@ fn inbox_role(raw_name: &str, namespaces: &Namespaces) -> Option<Role> {
     let delim = ns.delimiter.as_deref()?;
     let expected = format!("{}{}{}INBOX", ns.prefix, utf7::encode(&owner), delim);
     raw_name.eq_ignore_ascii_case(&expected).then_some(Role::Inbox)
+}
+
+/// The role a folder's name suggests, for a folder at the top of its mailbox: `Sent`,
+/// `Envoyés`, `Corbeille`... as Thunderbird and FairEmail recognise them.
+fn guess_role(raw_name: &str, namespaces: &Namespaces) -> Option<Role> {
+    let own = namespaces.ownership(raw_name);
+    let relative = match &own.owner {
+        Some(owner) => {
+            let ns = namespaces
+                .other_users
+                .iter()
+                .chain(&namespaces.shared)
+                .find(|ns| raw_name.starts_with(&ns.prefix))?;
+            let delim = ns.delimiter.as_deref()?;
+            raw_name
+                .strip_prefix(&format!("{}{}{}", ns.prefix, utf7::encode(owner), delim))?
+                .to_owned()
+        }
+        None if own.shared => return None,
+        None => raw_name
+            .strip_prefix("INBOX.")
+            .or_else(|| raw_name.strip_prefix("INBOX/"))
+            .unwrap_or(raw_name)
+            .to_owned(),
+    };
+    let name = utf7::decode(&relative).to_lowercase();
+    let role = match name.as_str() {
+        "sent" | "sent items" | "sent messages" | "sent mail" | "envoyés" | "éléments envoyés" | "messages envoyés" => {
+            Role::Sent
+        }
+        "drafts" | "draft" | "brouillons" => Role::Drafts,
+        "trash" | "deleted items" | "deleted messages" | "corbeille" | "éléments supprimés" => Role::Trash,
+        "junk" | "spam" | "junk e-mail" | "junk mail" | "indésirables" | "courrier indésirable" => Role::Junk,
+        "archive" | "archives" => Role::Archive,
+        _ => return None,
+    };
+    Some(role)
 }
 
 async fn namespaces(conn: &mut Connection) -> Result<Namespaces> {
@@ -289,6 +333,25 @@ mod tests {
     fn quoting_escapes_and_refuses_line_breaks() {
         assert_eq!(quote(r#"a"b\c"#).as_deref(), Some(r#""a\"b\\c""#));
         assert_eq!(quote("bad\r\nA1 DELETE INBOX"), None);
+    }
+
+    #[test]
+    fn roles_guessed_from_names_at_the_top_of_a_mailbox() {
+        let ns = Namespaces::parse(br#"(("" "/")) (("Shared/" "/")) (("Dossiers partag&AOk-s/" "/"))"#).unwrap();
+        assert_eq!(guess_role("Shared/accueil/Sent", &ns), Some(Role::Sent));
+        assert_eq!(
+            guess_role("Dossiers partag&AOk-s/urbanisme/Envoy&AOk-s", &ns),
+            Some(Role::Sent)
+        );
+        assert_eq!(
+            guess_role("Dossiers partag&AOk-s/urbanisme/Corbeille", &ns),
+            Some(Role::Trash)
+        );
+        assert_eq!(guess_role("Shared/accueil/Demandes", &ns), None);
+        assert_eq!(guess_role("Shared/accueil/Projets/Sent", &ns), None);
+        assert_eq!(guess_role("Brouillons", &ns), Some(Role::Drafts));
+        assert_eq!(guess_role("INBOX.Spam", &ns), Some(Role::Junk));
+        assert_eq!(guess_role("Shared", &ns), None);
     }
 
     #[test]

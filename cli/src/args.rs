@@ -39,7 +39,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Check the login, then fetch and cache the folder list.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the configured accounts.
     List {
         #[arg(long)]

@@ -65,7 +65,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         eprintln!("calame: offline cache rebuilt (it was damaged or from another version)");
     }
     match cli.command {
-        Command::Account(AccountCommand::Add(args)) => account_add(&calame, args).await,
+        Command::Account(AccountCommand::Add(args)) => account_add(&calame, *args).await,
         Command::Account(AccountCommand::List { json }) => account_list(&calame, json),
         Command::Folders { json } => folders(&calame, cli.account.as_deref(), cli.offline, json).await,
     }

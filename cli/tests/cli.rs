@@ -34,6 +34,8 @@ fn add_args(stack: &Stack, login: &str) -> Vec<String> {
         user.login.clone(),
         "--imap".into(),
         format!("127.0.0.1:{}", stack.info.imaps_port),
+        "--tls".into(),
+        "implicit".into(),
         "--smtp".into(),
         format!("127.0.0.1:{}", stack.info.submission_port),
         "--smtp-tls".into(),

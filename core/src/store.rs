@@ -48,7 +48,7 @@ impl Store {
         match db.get(SCHEMA_KEY).map_err(|e| e.to_string())? {
             Some(v) if v.as_ref() == wanted => {}
             Some(_) => return Err("the cache is from another version".to_owned()),
-            None if db.len() > 0 || db.tree_names().len() > 1 => return Err("the cache has no version".to_owned()),
+            None if !db.is_empty() || db.tree_names().len() > 1 => return Err("the cache has no version".to_owned()),
             None => {
                 db.insert(SCHEMA_KEY, &wanted).map_err(|e| e.to_string())?;
             }

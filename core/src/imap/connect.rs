@@ -17,6 +17,9 @@ use crate::tls;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// A server greets at once; silence means something else listens there (often an implicit
+/// TLS port reached in STARTTLS mode).
+const GREETING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Connect to the account's IMAP server and log in.
 pub async fn connect(account: &Account, password: &Secret<String>) -> Result<Connection> {
@@ -126,8 +129,14 @@ async fn read_greeting<T>(host: &str, client: &mut async_imap::Client<T>) -> Res
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
-    let greeting = timed(host, client.read_response())
-        .await?
+    let greeting = tokio::time::timeout(GREETING_TIMEOUT, client.read_response())
+        .await
+        .map_err(|_| {
+            Error::network(
+                host,
+                "no IMAP greeting (does this port expect implicit TLS? try --tls implicit)",
+            )
+        })?
         .map_err(|e| Error::network(host, e))?
         .ok_or_else(|| Error::network(host, "connection closed before the greeting"))?;
     match greeting.parsed() {

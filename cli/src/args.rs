@@ -34,6 +34,65 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring the offline cache level with the server (folders, envelopes, flags).
+    Sync {
+        /// Only this folder.
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add or remove a flag (\\Seen, \\Flagged, a keyword) on messages.
+    Flag {
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+        #[arg(long, conflicts_with = "remove", required_unless_present = "remove")]
+        add: Option<String>,
+        #[arg(long)]
+        remove: Option<String>,
+    },
+    /// Move messages to another folder: `move FOLDER UID.. DEST`.
+    Move {
+        folder: String,
+        /// The UIDs, then the destination folder.
+        #[arg(required = true, num_args = 2..)]
+        rest: Vec<String>,
+    },
+    /// Delete messages (to the Trash; for good from the Trash).
+    Delete {
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+    },
+    /// Read a message: headers, text, sanitised HTML, attachments, invitation.
+    Read {
+        folder: String,
+        uid: u32,
+        /// Only the text.
+        #[arg(long, conflicts_with_all = ["html", "raw"])]
+        text: bool,
+        /// Only the sanitised HTML (remote content removed).
+        #[arg(long, conflicts_with = "raw")]
+        html: bool,
+        /// The message as the server sent it.
+        #[arg(long)]
+        raw: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Watch for changes (IDLE): one JSON object per line, first {"event":"ready"}.
+    Watch,
+    /// The messages of a folder, newest first.
+    List {
+        folder: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

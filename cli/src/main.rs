@@ -6,7 +6,7 @@ mod args;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use calame_core::{AccountSetup, AccountSummary, Calame, Error, ErrorKind, Lang, Secret, TlsMode};
+use calame_core::{AccountSetup, AccountSummary, Action, Calame, Error, ErrorKind, Lang, Secret, TlsMode};
 use clap::Parser;
 use serde::Serialize;
 
@@ -68,6 +68,77 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Account(AccountCommand::Add(args)) => account_add(&calame, *args).await,
         Command::Account(AccountCommand::List { json }) => account_list(&calame, json),
         Command::Folders { json } => folders(&calame, cli.account.as_deref(), cli.offline, json).await,
+        Command::Sync { folder, json } => sync(&calame, cli.account.as_deref(), folder.as_deref(), json).await,
+        Command::Flag {
+            folder,
+            uids,
+            add,
+            remove,
+        } => {
+            let action = Action::Flag {
+                folder,
+                uids,
+                add: add.into_iter().collect(),
+                remove: remove.into_iter().collect(),
+            };
+            act(&calame, cli.account.as_deref(), cli.offline, action).await
+        }
+        Command::Move { folder, mut rest } => {
+            let dest = rest.pop().unwrap_or_default();
+            let uids = parse_uids(&rest)?;
+            act(
+                &calame,
+                cli.account.as_deref(),
+                cli.offline,
+                Action::Move { folder, uids, dest },
+            )
+            .await
+        }
+        Command::Delete { folder, uids } => {
+            act(
+                &calame,
+                cli.account.as_deref(),
+                cli.offline,
+                Action::Delete { folder, uids },
+            )
+            .await
+        }
+        Command::Read {
+            folder,
+            uid,
+            text,
+            html,
+            raw,
+            json,
+        } => {
+            read(
+                &calame,
+                cli.account.as_deref(),
+                cli.offline,
+                &folder,
+                uid,
+                ReadAs::pick(text, html, raw, json),
+            )
+            .await
+        }
+        Command::Watch => watch(&calame, cli.account.as_deref()).await,
+        Command::List {
+            folder,
+            limit,
+            offset,
+            json,
+        } => {
+            list(
+                &calame,
+                cli.account.as_deref(),
+                cli.offline,
+                &folder,
+                offset,
+                limit,
+                json,
+            )
+            .await
+        }
     }
 }
 
@@ -153,8 +224,166 @@ async fn folders(calame: &Calame, account: Option<&str>, offline: bool, json: bo
     Ok(())
 }
 
+async fn sync(calame: &Calame, account: Option<&str>, folder: Option<&str>, json: bool) -> Result<(), Error> {
+    let emails: Vec<String> = match account {
+        Some(a) => vec![calame.account(Some(a))?.email],
+        None => calame.accounts()?.into_iter().map(|a| a.email).collect(),
+    };
+    let mut total = calame_core::SyncReport::default();
+    for email in &emails {
+        let r = calame.sync(email, folder).await?;
+        eprintln!(
+            "calame: {email}: {} folders, {} new, {} changed, {} gone ({:.2} s)",
+            r.folders, r.messages_new, r.messages_changed, r.messages_gone, r.seconds
+        );
+        total.folders += r.folders;
+        total.messages_new += r.messages_new;
+        total.messages_changed += r.messages_changed;
+        total.messages_gone += r.messages_gone;
+        total.seconds += r.seconds;
+        total.bytes_in += r.bytes_in;
+    }
+    if json {
+        print_json(&total)?;
+    }
+    Ok(())
+}
+
+/// One JSON event per line, flushed at once, until interrupted or a final error.
+async fn watch(calame: &Calame, account: Option<&str>) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    let password = calame_core::secret::password_for(&email)?;
+    calame
+        .watch(&email, &password, |event| {
+            let mut out = std::io::stdout().lock();
+            if serde_json::to_writer(&mut out, &event).is_ok() {
+                let _ = writeln!(out);
+                let _ = out.flush();
+            }
+        })
+        .await
+}
+
+/// What `read` prints.
+enum ReadAs {
+    Text,
+    Html,
+    Raw,
+    Json,
+}
+
+impl ReadAs {
+    fn pick(text: bool, html: bool, raw: bool, json: bool) -> ReadAs {
+        match (json, raw, html, text) {
+            (true, _, _, _) => ReadAs::Json,
+            (_, true, _, _) => ReadAs::Raw,
+            (_, _, true, _) => ReadAs::Html,
+            _ => ReadAs::Text,
+        }
+    }
+}
+
+async fn read(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    folder: &str,
+    uid: u32,
+    how: ReadAs,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    let raw = calame.raw_message(&email, folder, uid, !offline).await?;
+    let mut out = std::io::stdout().lock();
+    let written = match how {
+        ReadAs::Raw => out.write_all(&raw),
+        ReadAs::Json => {
+            return print_json(&calame_core::message::read(
+                &raw,
+                calame_core::message::RemoteContent::Block,
+            ))
+        }
+        ReadAs::Html => {
+            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
+            writeln!(out, "{}", m.html.unwrap_or_default())
+        }
+        ReadAs::Text => {
+            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
+            writeln!(out, "{}", m.text.unwrap_or_default())
+        }
+    };
+    written.or_else(output_closed)
+}
+
+/// Writing to stdout failed: fine if the reader went away (`| head`), an error otherwise.
+fn output_closed(e: std::io::Error) -> Result<(), Error> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Error::Protocol(format!("cannot write the output: {e}")))
+    }
+}
+
+fn parse_uids(args: &[String]) -> Result<Vec<u32>, Error> {
+    args.iter()
+        .map(|a| {
+            a.parse::<u32>()
+                .map_err(|_| Error::BadInput(format!("{a:?} is not a UID")))
+        })
+        .collect()
+}
+
+/// Shown in the cache and queued at once; sent now unless offline.
+async fn act(calame: &Calame, account: Option<&str>, offline: bool, action: Action) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    calame.act(&email, action)?;
+    if !offline {
+        calame.flush(&email).await?;
+    }
+    Ok(())
+}
+
+async fn list(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    folder: &str,
+    offset: usize,
+    limit: usize,
+    json: bool,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    if !offline {
+        calame.sync(&email, Some(folder)).await?;
+    }
+    let page = calame.list(&email, folder, offset, limit)?;
+    if json {
+        return print_json(&page);
+    }
+    let mut out = std::io::stdout().lock();
+    for e in &page {
+        let from = e
+            .from
+            .as_ref()
+            .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
+            .unwrap_or_default();
+        let seen = if e.is_seen() { ' ' } else { '*' };
+        let _ = writeln!(
+            out,
+            "{seen} {:>6}  {}  {:<24}  {}",
+            e.uid,
+            e.date.as_deref().unwrap_or(""),
+            from,
+            e.subject.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
 fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value).map_err(|e| Error::Protocol(e.to_string()))?;
-    writeln!(out).map_err(|e| Error::Protocol(e.to_string()))
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => writeln!(out).or_else(output_closed),
+        Err(e) if e.is_io() => Ok(()),
+        Err(e) => Err(Error::Protocol(e.to_string())),
+    }
 }

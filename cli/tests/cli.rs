@@ -284,3 +284,223 @@ fn password_stdin_uses_the_keyring_or_says_there_is_none() {
     let folders = json(&calame(dir.path(), &["folders", "--json"], None));
     assert!(folders.as_array().unwrap().iter().any(|f| f["name"] == "INBOX"));
 }
+
+#[test]
+fn sync_then_list_newest_first_online_and_offline() {
+    use calame_testkit::mailgen;
+    let stack = Stack::shared();
+    let (user, dir, opts) = seeded_account(stack, "cli-list", 3, 60);
+
+    let report = json(&calame(dir.path(), &["sync", "--json"], Some(&user.password)));
+    for key in [
+        "folders",
+        "messages_new",
+        "messages_changed",
+        "messages_gone",
+        "events",
+        "seconds",
+        "bytes_in",
+    ] {
+        assert!(report.get(key).is_some(), "sync --json has {key}: {report}");
+    }
+    assert_eq!(report["messages_new"], 60);
+
+    let page = json(&calame(dir.path(), &["--offline", "list", "INBOX", "--json"], None));
+    let page = page.as_array().unwrap();
+    assert_eq!(page.len(), 50, "default limit");
+    let uids: Vec<u64> = page.iter().map(|m| m["uid"].as_u64().unwrap()).collect();
+    assert!(uids.windows(2).all(|w| w[0] > w[1]), "newest first: {uids:?}");
+    let first = &page[0];
+    for key in [
+        "uid",
+        "date",
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "flags",
+        "size",
+        "has_attachments",
+        "message_id",
+        "thread_id",
+    ] {
+        assert!(first.get(key).is_some(), "list item has {key}: {first}");
+    }
+    assert!(first["from"]["email"].as_str().unwrap().contains('@'));
+    assert!(first["date"].as_str().unwrap().len() >= 20, "RFC 3339 date");
+    let expected = mailgen::summary(&opts, 59);
+    assert_eq!(first["subject"], expected.subject.as_str());
+
+    let rest = json(&calame(
+        dir.path(),
+        &["list", "INBOX", "--offset", "50", "--limit", "100", "--json"],
+        Some(&user.password),
+    ));
+    assert_eq!(rest.as_array().unwrap().len(), 10, "online list, second page");
+}
+
+#[test]
+fn read_flag_move_delete_against_the_server() {
+    use calame_testkit::mailgen;
+    use calame_testkit::peer;
+    let stack = Stack::shared();
+    let (user, dir, opts) = seeded_account(stack, "cli-actions", 11, 20);
+    let pw = Some(user.password.as_str());
+    json(&calame(dir.path(), &["sync", "--json"], pw));
+
+    // Not fetched yet: offline, it is not there; online, it is fetched and kept.
+    let offline = calame(dir.path(), &["--offline", "read", "INBOX", "20", "--json"], None);
+    assert_eq!(
+        offline.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
+    let msg = json(&calame(dir.path(), &["read", "INBOX", "20", "--json"], pw));
+    for key in ["headers", "text", "html", "blocked", "attachments", "invitation"] {
+        assert!(msg.get(key).is_some(), "read --json has {key}");
+    }
+    assert_eq!(msg["headers"]["subject"], mailgen::summary(&opts, 19).subject.as_str());
+    let again = json(&calame(
+        dir.path(),
+        &["--offline", "read", "INBOX", "20", "--json"],
+        None,
+    ));
+    assert_eq!(again, msg);
+    let raw = calame(dir.path(), &["--offline", "read", "INBOX", "20", "--raw"], None);
+    let generated: Vec<u8> = mailgen::message(&opts, 19);
+    let strip = |b: &[u8]| b.iter().copied().filter(|c| *c != b'\r').collect::<Vec<u8>>();
+    assert_eq!(
+        strip(&raw.stdout),
+        strip(&generated),
+        "--raw gives the message as stored"
+    );
+    assert!(!raw.stdout.is_empty());
+
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(calame(
+        dir.path(),
+        &["flag", "INBOX", "1", "2", "--add", "\\Flagged"],
+        pw,
+    ));
+    ok(calame(dir.path(), &["flag", "INBOX", "1", "--remove", "\\Flagged"], pw));
+    ok(calame(dir.path(), &["move", "INBOX", "3", "4", "Archive"], pw));
+    ok(calame(dir.path(), &["delete", "INBOX", "5"], pw));
+    let inbox = peer::uid_flags(stack, &user, "INBOX").unwrap();
+    assert!(!inbox[&1].contains(&"\\Flagged".to_owned()));
+    assert!(inbox[&2].contains(&"\\Flagged".to_owned()));
+    assert!(!inbox.contains_key(&3) && !inbox.contains_key(&4) && !inbox.contains_key(&5));
+    assert_eq!(peer::uid_flags(stack, &user, "Archive").unwrap().len(), 2);
+    assert_eq!(peer::uid_flags(stack, &user, "Trash").unwrap().len(), 1);
+
+    // Offline: shown at once, queued, sent at the next sync.
+    ok(calame(
+        dir.path(),
+        &["--offline", "flag", "INBOX", "6", "--add", "$Traite"],
+        None,
+    ));
+    let listed = json(&calame(dir.path(), &["--offline", "list", "INBOX", "--json"], None));
+    let six = listed.as_array().unwrap().iter().find(|m| m["uid"] == 6).unwrap();
+    assert!(six["flags"].as_array().unwrap().iter().any(|f| f == "$Traite"));
+    assert!(!peer::uid_flags(stack, &user, "INBOX").unwrap()[&6].contains(&"$Traite".to_owned()));
+    json(&calame(dir.path(), &["sync", "--json"], pw));
+    assert!(peer::uid_flags(stack, &user, "INBOX").unwrap()[&6].contains(&"$Traite".to_owned()));
+}
+
+/// `watch` prints `ready`, then a `new_mail` event for a message delivered through Postfix.
+/// Prints the delay measured (the benchmark of push latency is elsewhere; the bound here only
+/// catches a watch that does not push at all).
+#[test]
+fn watch_reports_new_mail_delivered_through_postfix() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-watch").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = add_args(stack, "alice");
+    args[2] = user.email.clone();
+    args[4] = user.login.clone();
+    assert!(calame(dir.path(), &strs(&args), Some(&user.password)).status.success());
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calame"))
+        .arg("--profile")
+        .arg(dir.path())
+        .arg("watch")
+        .env("CALAME_PASSWORD", &user.password)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<(Instant, String)>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send((Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    let (_, first) = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("watch says it is ready");
+    assert_eq!(
+        serde_json::from_str::<Value>(&first).unwrap(),
+        serde_json::json!({"event": "ready"})
+    );
+
+    let bob = stack.user("bob");
+    let mut delays = Vec::new();
+    for i in 0..3 {
+        let subject = format!("Réunion {i}");
+        let sent = Instant::now();
+        calame_testkit::peer::send_mail(stack, bob, &user.email, &subject).unwrap();
+        let accepted = sent.elapsed();
+        let event = loop {
+            let (at, line) = rx.recv_timeout(Duration::from_secs(20)).expect("a new_mail event");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["event"] == "new_mail" {
+                break (at, v);
+            }
+        };
+        assert_eq!(event.1["folder"], "INBOX");
+        assert_eq!(event.1["subject"], subject.as_str());
+        assert_eq!(event.1["from"]["email"], bob.email.as_str());
+        assert!(event.1["uid"].as_u64().unwrap() > 0);
+        delays.push(event.0.duration_since(sent).saturating_sub(accepted));
+    }
+    eprintln!("watch: new_mail after SMTP acceptance: {delays:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A private user with `count` generated messages in INBOX, and a profile with its account.
+fn seeded_account(
+    stack: &Stack,
+    name: &str,
+    seed: u64,
+    count: u64,
+) -> (
+    calame_testkit::User,
+    tempfile::TempDir,
+    calame_testkit::mailgen::GenOptions,
+) {
+    use calame_testkit::mailgen::{self, GenOptions, Mailbox};
+    let user = stack.add_user(name).unwrap();
+    let inbox = stack.create_maildir(&user.login, "INBOX").unwrap();
+    let opts = GenOptions {
+        seed,
+        domain: stack.info.domain.clone(),
+        to: Mailbox::new("Agent", user.email.clone()),
+        start_unix: 1_700_000_000,
+    };
+    mailgen::seed_maildir(&inbox, &opts, 0, count).unwrap();
+    stack.fix_mail_owner(&inbox).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = add_args(stack, "alice");
+    args[2] = user.email.clone();
+    args[4] = user.login.clone();
+    let out = calame(dir.path(), &strs(&args), Some(&user.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (user, dir, opts)
+}

@@ -2,20 +2,27 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::account::{Account, AccountSetup};
-use crate::error::{Error, Result};
+use crate::actions::{Action, Queue};
+use crate::envelope::Envelope;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Event;
 use crate::folder::Folder;
 use crate::imap;
+use crate::message::{self, Message, RemoteContent};
 use crate::profile::Profile;
 use crate::secret::{self, Secret};
 use crate::store::Store;
+use crate::sync::{self, SyncReport};
 
 /// An open profile: its accounts, its cache, and the operations on them.
 #[derive(Debug)]
 pub struct Calame {
     profile: Profile,
     store: Store,
+    queue: Queue,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
 }
@@ -26,9 +33,11 @@ impl Calame {
     pub fn open(dir: &Path, holder: &str) -> Result<Calame> {
         let profile = Profile::open(dir, holder)?;
         let store = Store::open(&profile.cache_dir())?;
+        let queue = Queue::open(profile.dir())?;
         Ok(Calame {
             profile,
             store,
+            queue,
             accounts_write: Mutex::new(()),
         })
     }
@@ -113,6 +122,201 @@ impl Calame {
         Ok(folders)
     }
 
+    /// Bring the cache level with the server: the folder list, then the envelopes and flags of
+    /// every folder (or only the one named, by its decoded name).
+    pub async fn sync(&self, email: &str, only: Option<&str>) -> Result<SyncReport> {
+        let password = password_for(email).await?;
+        self.sync_with(email, only, &password).await
+    }
+
+    /// [`Calame::sync`] with the password given by the caller.
+    pub async fn sync_with(&self, email: &str, only: Option<&str>, password: &Secret<String>) -> Result<SyncReport> {
+        let account = self.account(Some(email))?;
+        let mut conn = imap::connect(&account, password).await?;
+        let result = self.sync_on(&mut conn, &account, only).await;
+        conn.logout().await;
+        result
+    }
+
+    async fn sync_on(&self, conn: &mut imap::Connection, account: &Account, only: Option<&str>) -> Result<SyncReport> {
+        let folders = imap::list_folders(conn, &account.email).await?;
+        self.store.put_folders(&account.email, &folders)?;
+        // Our own changes go to the server before its state comes back.
+        crate::replay::replay(conn, &self.store, &self.queue, &account.email, &folders).await?;
+        let chosen: Vec<Folder> = match only {
+            Some(name) => vec![find_folder(&folders, name)?.clone()],
+            None => folders,
+        };
+        sync::sync_folders(conn, &self.store, &account.email, &chosen).await
+    }
+
+    /// Act on messages: shown in the cache at once, queued durably, sent to the server by
+    /// [`Calame::flush`] or the next sync. Folders by their decoded names.
+    pub fn act(&self, email: &str, action: Action) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let folders = self.store.folders(Some(&account.email))?;
+        let action = raw_names(&folders, action)?;
+        match &action {
+            Action::Flag {
+                folder,
+                uids,
+                add,
+                remove,
+            } => self.store.edit(&account.email, folder, uids, add, remove, false)?,
+            Action::Move { folder, uids, .. } | Action::Delete { folder, uids } => {
+                self.store.edit(&account.email, folder, uids, &[], &[], true)?
+            }
+            Action::Copy { .. } => {}
+        }
+        self.queue.push(&account.email, action)?;
+        Ok(())
+    }
+
+    /// Send the queued actions of an account to its server.
+    pub async fn flush(&self, email: &str) -> Result<()> {
+        let password = password_for(email).await?;
+        self.flush_with(email, &password).await
+    }
+
+    pub async fn flush_with(&self, email: &str, password: &Secret<String>) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let folders = self.store.folders(Some(&account.email))?;
+        let mut conn = imap::connect(&account, password).await?;
+        let result = crate::replay::replay(&mut conn, &self.store, &self.queue, &account.email, &folders).await;
+        conn.logout().await;
+        result.map(|_| ())
+    }
+
+    /// Queued actions, and those the server refused.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// Watch an account until an error that waiting cannot cure (authentication, trust):
+    /// sync, then IDLE on INBOX; every other folder is re-synced every few minutes. A lost
+    /// connection is retried with a growing pause (1 s to 60 s). Every change is an [`Event`].
+    pub async fn watch(&self, email: &str, password: &Secret<String>, mut emit: impl FnMut(Event)) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let mut ready = false;
+        let mut pause = WATCH_FIRST_PAUSE;
+        loop {
+            let err = match self
+                .watch_connected(&account, password, &mut emit, &mut ready, &mut pause)
+                .await
+            {
+                Ok(()) => continue,
+                Err(e) => e,
+            };
+            if matches!(
+                err.kind(),
+                ErrorKind::Auth | ErrorKind::TlsUntrusted | ErrorKind::BadInput | ErrorKind::Keyring
+            ) {
+                return Err(err);
+            }
+            tracing::warn!("watching {}: {err}; again in {} s", account.email, pause.as_secs());
+            emit(Event::Offline {
+                account: account.email.clone(),
+                retry_in_seconds: pause.as_secs(),
+            });
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(WATCH_MAX_PAUSE);
+        }
+    }
+
+    async fn watch_connected(
+        &self,
+        account: &Account,
+        password: &Secret<String>,
+        emit: &mut impl FnMut(Event),
+        ready: &mut bool,
+        pause: &mut Duration,
+    ) -> Result<()> {
+        let mut conn = imap::connect(account, password).await?;
+        let mut folders = imap::list_folders(&mut conn, &account.email).await?;
+        self.store.put_folders(&account.email, &folders)?;
+        crate::replay::replay(&mut conn, &self.store, &self.queue, &account.email, &folders).await?;
+        // INBOX last, so that it stays selected for IDLE.
+        folders.sort_by_key(|f| f.role == Some(crate::folder::Role::Inbox) && !f.shared);
+        let inbox: Vec<Folder> = folders
+            .iter()
+            .filter(|f| f.role == Some(crate::folder::Role::Inbox) && !f.shared)
+            .cloned()
+            .collect();
+        let mut report = sync::sync_folders(&mut conn, &self.store, &account.email, &folders).await?;
+        loop {
+            for delta in &report.deltas {
+                crate::event::from_delta(&account.email, delta, &folders)
+                    .into_iter()
+                    .for_each(&mut *emit);
+            }
+            if !*ready {
+                emit(Event::Ready);
+                *ready = true;
+            }
+            *pause = WATCH_FIRST_PAUSE;
+            let (back, changed) = imap::idle(conn, WATCH_IDLE).await?;
+            conn = back;
+            let which = if changed { &inbox } else { &folders };
+            report = sync::sync_folders(&mut conn, &self.store, &account.email, which).await?;
+        }
+    }
+
+    /// A message, read from the cache, or fetched first (and kept) when `online`.
+    pub async fn read(
+        &self,
+        email: &str,
+        folder: &str,
+        uid: u32,
+        online: bool,
+        remote: RemoteContent,
+    ) -> Result<Message> {
+        let raw = self.raw_message(email, folder, uid, online).await?;
+        Ok(message::read(&raw, remote))
+    }
+
+    /// A message's bytes as the server sent them (cached after the first fetch).
+    pub async fn raw_message(&self, email: &str, folder: &str, uid: u32, online: bool) -> Result<Vec<u8>> {
+        let account = self.account(Some(email))?;
+        let folders = self.store.folders(Some(&account.email))?;
+        let f = find_folder(&folders, folder)?;
+        let raw_name = f.raw_name.clone().unwrap_or_else(|| f.name.clone());
+        let state = self.store.folder_state(&account.email, &raw_name)?;
+        if let Some(state) = state {
+            if let Some(bytes) = self.store.body(state.id, uid)? {
+                return Ok(bytes);
+            }
+        }
+        if !online {
+            return Err(Error::NotFound(format!(
+                "message {uid} of {folder} is not available offline"
+            )));
+        }
+        let password = password_for(&account.email).await?;
+        let mut conn = imap::connect(&account, &password).await?;
+        let fetched = async {
+            imap::select_plain(&mut conn, &raw_name).await?;
+            imap::fetch_body(&mut conn, uid).await
+        }
+        .await;
+        conn.logout().await;
+        let bytes = fetched?.ok_or_else(|| Error::NotFound(format!("no message {uid} in {folder}")))?;
+        if let Some(state) = state {
+            self.store.put_body(state.id, uid, &bytes)?;
+        }
+        Ok(bytes)
+    }
+
+    /// A page of a folder's messages from the cache, newest first.
+    pub fn list(&self, email: &str, folder: &str, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
+        let folders = self.store.folders(Some(email))?;
+        let folder = find_folder(&folders, folder)?;
+        let raw = folder.raw_name.as_deref().unwrap_or(&folder.name);
+        match self.store.folder_state(email, raw)? {
+            Some(state) => self.store.envelopes(state.id, offset, limit),
+            None => Ok(Vec::new()),
+        }
+    }
+
     async fn fetch_folders(&self, account: &Account, password: &Secret<String>) -> Result<Vec<Folder>> {
         let mut conn = imap::connect(account, password).await?;
         let folders = imap::list_folders(&mut conn, &account.email).await;
@@ -128,4 +332,52 @@ async fn password_for(email: &str) -> Result<Secret<String>> {
     tokio::task::spawn_blocking(move || secret::password_for(&email))
         .await
         .map_err(|e| Error::SecretStore(e.to_string()))?
+}
+
+const WATCH_FIRST_PAUSE: Duration = Duration::from_secs(1);
+const WATCH_MAX_PAUSE: Duration = Duration::from_secs(60);
+/// How long one IDLE lasts before every folder is re-synced (and the connection proven alive).
+const WATCH_IDLE: Duration = Duration::from_secs(5 * 60);
+
+/// A folder by its decoded name (`INBOX`, `Shared/accueil/Demandes`).
+fn find_folder<'a>(folders: &'a [Folder], name: &str) -> Result<&'a Folder> {
+    folders
+        .iter()
+        .find(|f| f.name == name || (name.eq_ignore_ascii_case("INBOX") && f.name.eq_ignore_ascii_case("INBOX")))
+        .ok_or_else(|| Error::NotFound(format!("no folder {name:?}")))
+}
+
+/// The action with its folders as the server spells them.
+fn raw_names(folders: &[Folder], action: Action) -> Result<Action> {
+    let raw = |name: &str| -> Result<String> {
+        let f = find_folder(folders, name)?;
+        Ok(f.raw_name.clone().unwrap_or_else(|| f.name.clone()))
+    };
+    Ok(match action {
+        Action::Flag {
+            folder,
+            uids,
+            add,
+            remove,
+        } => Action::Flag {
+            folder: raw(&folder)?,
+            uids,
+            add,
+            remove,
+        },
+        Action::Move { folder, uids, dest } => Action::Move {
+            folder: raw(&folder)?,
+            uids,
+            dest: raw(&dest)?,
+        },
+        Action::Copy { folder, uids, dest } => Action::Copy {
+            folder: raw(&folder)?,
+            uids,
+            dest: raw(&dest)?,
+        },
+        Action::Delete { folder, uids } => Action::Delete {
+            folder: raw(&folder)?,
+            uids,
+        },
+    })
 }

@@ -2,7 +2,10 @@
 //! LIST-STATUS, pipelining). Knows nothing of storage: it returns values.
 
 mod connect;
+mod counted;
 mod folders;
+mod idle;
+mod mailbox;
 pub mod namespace;
 mod raw;
 pub mod sexp;
@@ -14,6 +17,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use connect::connect;
 pub use folders::list_folders;
+pub use idle::idle;
+pub use mailbox::{
+    copy_uids, enable_qresync, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, move_uids, select, select_plain,
+    store_flags, uid_search_all, uid_set, Selection,
+};
 pub use namespace::Namespaces;
 
 use crate::error::Error;
@@ -30,9 +38,15 @@ pub struct Connection {
     pub session: Session,
     pub host: String,
     pub capabilities: Vec<String>,
+    bytes_in: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Connection {
+    /// Bytes received on the wire so far (TLS included).
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn has(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(capability))
     }

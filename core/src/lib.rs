@@ -17,17 +17,27 @@
 )]
 
 pub mod account;
+pub mod actions;
 mod calame;
+pub mod envelope;
 pub mod error;
+pub mod event;
 pub mod folder;
 pub mod imap;
+pub mod message;
 pub mod profile;
+mod replay;
 pub mod secret;
 pub mod store;
+pub mod sync;
 pub mod tls;
 
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, TlsMode};
+pub use actions::Action;
 pub use calame::Calame;
+pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, Lang, Result};
+pub use event::Event;
 pub use folder::{Folder, Role};
 pub use secret::Secret;
+pub use sync::SyncReport;

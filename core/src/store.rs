@@ -4,19 +4,46 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Envelope;
 use crate::error::{Error, Result};
 use crate::folder::Folder;
 
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+/// What the cache holds of one folder's messages: the point a resync starts from. `id` keys
+/// the folder's envelopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderState {
+    pub id: u64,
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highestmodseq: Option<u64>,
+}
+
+/// Changes to one folder's messages, applied together.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub upsert: Vec<Envelope>,
+    pub flags: Vec<(u32, Vec<String>, Option<u64>)>,
+    pub remove: Vec<u32>,
+}
 
 #[derive(Debug)]
 pub struct Store {
     db: sled::Db,
     folders: sled::Tree,
+    folder_states: sled::Tree,
+    envelopes: sled::Tree,
     path: PathBuf,
+    /// Message bodies, as files beside the database: `bodies/<folder id>/<uid>.eml`.
+    bodies: PathBuf,
     /// Whether opening found a damaged or outdated cache and started afresh.
     pub rebuilt: bool,
 }
@@ -28,8 +55,10 @@ impl Store {
             Ok(store) => Ok(store),
             Err(reason) => {
                 tracing::warn!("discarding the offline cache at {}: {reason}", path.display());
-                if path.exists() {
-                    std::fs::remove_dir_all(path).map_err(|e| Error::storage(path, e))?;
+                for dir in [path.to_path_buf(), bodies_dir(path)] {
+                    if dir.exists() {
+                        std::fs::remove_dir_all(&dir).map_err(|e| Error::storage(&dir, e))?;
+                    }
                 }
                 let mut store = Self::open_checked(path).map_err(|e| Error::storage(path, e))?;
                 store.rebuilt = true;
@@ -54,10 +83,15 @@ impl Store {
             }
         }
         let folders = db.open_tree("folders").map_err(|e| e.to_string())?;
+        let folder_states = db.open_tree("folder_states").map_err(|e| e.to_string())?;
+        let envelopes = db.open_tree("envelopes").map_err(|e| e.to_string())?;
         Ok(Store {
             db,
             folders,
+            folder_states,
+            envelopes,
             path: path.to_owned(),
+            bodies: bodies_dir(path),
             rebuilt: false,
         })
     }
@@ -104,6 +138,226 @@ impl Store {
     pub fn remove_account(&self, account: &str) -> Result<()> {
         self.put_folders(account, &[])
     }
+
+    /// Where a folder's copy stands; `None` before its first sync.
+    pub fn folder_state(&self, account: &str, raw_name: &str) -> Result<Option<FolderState>> {
+        let key = folder_key(account, raw_name);
+        match self.folder_states.get(key).map_err(|e| self.err(e))? {
+            Some(v) => Ok(serde_json::from_slice(&v).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// A new, empty copy of a folder (first sync, or after UIDVALIDITY changed: the old
+    /// copy's messages are dropped).
+    pub fn reset_folder(&self, account: &str, raw_name: &str, uidvalidity: u32) -> Result<FolderState> {
+        if let Some(old) = self.folder_state(account, raw_name)? {
+            self.drop_envelopes(old.id)?;
+        }
+        let id = self.db.generate_id().map_err(|e| self.err(e))?;
+        let state = FolderState {
+            id,
+            uidvalidity,
+            uidnext: 1,
+            highestmodseq: None,
+        };
+        self.put_state(account, raw_name, &state)?;
+        Ok(state)
+    }
+
+    fn put_state(&self, account: &str, raw_name: &str, state: &FolderState) -> Result<()> {
+        let value = serde_json::to_vec(state).map_err(|e| self.err(e))?;
+        self.folder_states
+            .insert(folder_key(account, raw_name), value)
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn drop_envelopes(&self, id: u64) -> Result<()> {
+        let bodies = self.bodies.join(id.to_string());
+        if bodies.exists() {
+            std::fs::remove_dir_all(&bodies).map_err(|e| Error::storage(&bodies, e))?;
+        }
+        let mut batch = sled::Batch::default();
+        for key in self.envelopes.scan_prefix(id.to_be_bytes()).keys() {
+            batch.remove(key.map_err(|e| self.err(e))?);
+        }
+        self.envelopes.apply_batch(batch).map_err(|e| self.err(e))
+    }
+
+    /// Apply a folder's changes, then record its new state. The state goes last: after a crash
+    /// in between, the next resync starts from the old state and fetches the same changes again.
+    pub fn apply(&self, account: &str, raw_name: &str, state: &FolderState, changes: &Changes) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for e in &changes.upsert {
+            batch.insert(
+                &envelope_key(state.id, e.uid)[..],
+                serde_json::to_vec(e).map_err(|x| self.err(x))?,
+            );
+        }
+        for (uid, flags, modseq) in &changes.flags {
+            let key = envelope_key(state.id, *uid);
+            let Some(old) = self.envelopes.get(key).map_err(|e| self.err(e))? else {
+                continue;
+            };
+            let Ok(mut e) = serde_json::from_slice::<Envelope>(&old) else {
+                continue;
+            };
+            e.flags.clone_from(flags);
+            e.modseq = *modseq;
+            batch.insert(&key[..], serde_json::to_vec(&e).map_err(|x| self.err(x))?);
+        }
+        for uid in &changes.remove {
+            batch.remove(&envelope_key(state.id, *uid)[..]);
+        }
+        self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.put_state(account, raw_name, state)?;
+        self.db.flush().map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Forget a folder's messages: its next sync reads it afresh from the server.
+    pub fn invalidate(&self, account: &str, raw_name: &str) -> Result<()> {
+        if let Some(old) = self.folder_state(account, raw_name)? {
+            self.drop_envelopes(old.id)?;
+        }
+        self.folder_states
+            .remove(folder_key(account, raw_name))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Show an action at once: flags added and removed, messages gone (moved or deleted).
+    pub fn edit(
+        &self,
+        account: &str,
+        raw_name: &str,
+        uids: &[u32],
+        add: &[String],
+        remove: &[String],
+        gone: bool,
+    ) -> Result<()> {
+        let Some(state) = self.folder_state(account, raw_name)? else {
+            return Ok(());
+        };
+        let mut changes = Changes::default();
+        if gone {
+            changes.remove = uids.to_vec();
+        } else {
+            let current = self.uid_flags(state.id)?;
+            for uid in uids {
+                let Some(flags) = current.get(uid) else { continue };
+                let mut flags: Vec<String> = flags
+                    .iter()
+                    .filter(|f| !remove.iter().any(|r| r.eq_ignore_ascii_case(f)))
+                    .cloned()
+                    .collect();
+                for a in add {
+                    if !flags.iter().any(|f| f.eq_ignore_ascii_case(a)) {
+                        flags.push(a.clone());
+                    }
+                }
+                changes.flags.push((*uid, flags, None));
+            }
+        }
+        self.apply(account, raw_name, &state, &changes)
+    }
+
+    /// The UIDs and flags of a folder's cached messages.
+    pub fn uid_flags(&self, id: u64) -> Result<BTreeMap<u32, Vec<String>>> {
+        let mut out = BTreeMap::new();
+        for item in self.envelopes.scan_prefix(id.to_be_bytes()) {
+            let (key, value) = item.map_err(|e| self.err(e))?;
+            let Some(uid) = uid_of(&key) else { continue };
+            let flags = serde_json::from_slice::<Envelope>(&value)
+                .map(|e| e.flags)
+                .unwrap_or_default();
+            out.insert(uid, flags);
+        }
+        Ok(out)
+    }
+
+    /// One cached envelope.
+    pub fn envelope(&self, id: u64, uid: u32) -> Result<Option<Envelope>> {
+        let value = self.envelopes.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
+        Ok(value.and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    /// How many messages of the folder are cached.
+    pub fn count(&self, id: u64) -> Result<u32> {
+        let n = self.envelopes.scan_prefix(id.to_be_bytes()).keys().count();
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// A page of a folder's envelopes, newest (highest UID) first.
+    pub fn envelopes(&self, id: u64, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
+        let mut out = Vec::with_capacity(limit.min(1000));
+        for item in self
+            .envelopes
+            .scan_prefix(id.to_be_bytes())
+            .rev()
+            .skip(offset)
+            .take(limit)
+        {
+            let (_, value) = item.map_err(|e| self.err(e))?;
+            match serde_json::from_slice::<Envelope>(&value) {
+                Ok(e) => out.push(e),
+                Err(e) => tracing::warn!("skipping an unreadable envelope: {e}"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    fn body_path(&self, id: u64, uid: u32) -> PathBuf {
+        self.bodies.join(id.to_string()).join(format!("{uid}.eml"))
+    }
+
+    /// A message's raw bytes, if cached.
+    pub fn body(&self, id: u64, uid: u32) -> Result<Option<Vec<u8>>> {
+        let path = self.body_path(id, uid);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::storage(&path, e)),
+        }
+    }
+
+    /// Keep a message's raw bytes (written whole or not at all; no fsync: the cache is
+    /// disposable).
+    pub fn put_body(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
+        let path = self.body_path(id, uid);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| Error::storage(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))
+    }
+}
+
+fn bodies_dir(cache: &Path) -> PathBuf {
+    cache.with_file_name("bodies")
+}
+
+fn folder_key(account: &str, raw_name: &str) -> Vec<u8> {
+    let mut k = account_prefix(account);
+    k.extend_from_slice(raw_name.as_bytes());
+    k
+}
+
+fn envelope_key(id: u64, uid: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    let (a, b) = k.split_at_mut(8);
+    a.copy_from_slice(&id.to_be_bytes());
+    b.copy_from_slice(&uid.to_be_bytes());
+    k
+}
+
+fn uid_of(key: &[u8]) -> Option<u32> {
+    let bytes: [u8; 4] = key.get(8..12)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes))
 }
 
 fn account_prefix(account: &str) -> Vec<u8> {
@@ -145,6 +399,40 @@ mod tests {
         store.put_folders("a@x", &[folder("a@x", "INBOX")]).unwrap();
         assert_eq!(store.folders(Some("a@x")).unwrap().len(), 1);
         assert_eq!(store.folders(None).unwrap().len(), 2);
+    }
+
+    fn envelope(uid: u32) -> Envelope {
+        crate::envelope::from_headers(uid, b"Subject: s\r\n\r\n", vec![], 10, None)
+    }
+
+    #[test]
+    fn envelopes_apply_in_order_and_reset_drops_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("cache")).unwrap();
+        assert!(store.folder_state("a@x", "INBOX").unwrap().is_none());
+        let mut state = store.reset_folder("a@x", "INBOX", 7).unwrap();
+        state.uidnext = 301;
+        let changes = Changes {
+            upsert: (1..=300).map(envelope).collect(),
+            ..Default::default()
+        };
+        store.apply("a@x", "INBOX", &state, &changes).unwrap();
+        let page = store.envelopes(state.id, 0, 2).unwrap();
+        assert_eq!(page.iter().map(|e| e.uid).collect::<Vec<_>>(), vec![300, 299]);
+        let flags = Changes {
+            flags: vec![(5, vec!["\\Seen".into()], Some(9))],
+            remove: vec![300],
+            ..Default::default()
+        };
+        store.apply("a@x", "INBOX", &state, &flags).unwrap();
+        let all = store.uid_flags(state.id).unwrap();
+        assert_eq!(all.len(), 299);
+        assert_eq!(all[&5], vec!["\\Seen".to_owned()]);
+        assert_eq!(store.folder_state("a@x", "INBOX").unwrap(), Some(state));
+        let fresh = store.reset_folder("a@x", "INBOX", 8).unwrap();
+        assert_ne!(fresh.id, state.id);
+        assert_eq!(store.count(state.id).unwrap(), 0);
+        assert_eq!(store.count(fresh.id).unwrap(), 0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a private stack of real servers on 127.0.0.1 high ports, and a generator of realistic mail.
 
 pub mod mailgen;
+pub mod peer;
 pub mod stack;
 
 pub use stack::{Stack, StackInfo, StackOptions, User};

@@ -1,5 +1,6 @@
 //! Developer tasks (`cargo xtask ...`): the demo, every test, the real-server stack, seeding.
 
+mod bench;
 mod demo;
 mod setup;
 mod test;
@@ -42,6 +43,9 @@ enum Task {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Envelope sync figures: a bare IMAP client, Calame and mbsync on one stack, side by side
+    /// (re-runs itself as a release build).
+    Bench(bench::BenchArgs),
     /// The private stack of real servers (Dovecot, Postfix, Radicale) on 127.0.0.1.
     Stack {
         #[command(subcommand)]
@@ -80,6 +84,7 @@ fn main() -> Result<()> {
             seed,
         } => seed_folder(&stack, &login, &folder, count, seed),
         Task::Stack { action } => stack(action),
+        Task::Bench(args) => bench::run_bench(&root, args),
     }
 }
 

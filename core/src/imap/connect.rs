@@ -1,6 +1,7 @@
 //! Opening a connection: TCP, then implicit TLS, STARTTLS or (loopback only) plaintext; the
 //! greeting; LOGIN; CAPABILITY.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::counted::Counted;
 use super::{imap_error, Connection, Stream};
 use crate::account::{Account, Endpoint, TlsMode};
 use crate::error::{Error, Result};
@@ -26,7 +28,7 @@ pub async fn connect(account: &Account, password: &Secret<String>) -> Result<Con
     let endpoint = &account.imap;
     endpoint.check_plaintext_allowed()?;
     let host = endpoint.host.clone();
-    let stream = open_stream(endpoint, &account.trusted_certs).await?;
+    let (stream, bytes_in) = open_stream(endpoint, &account.trusted_certs).await?;
     let client = async_imap::Client::new(stream);
     let mut session = timed(&host, client.login(&account.login, password.expose()))
         .await?
@@ -45,6 +47,7 @@ pub async fn connect(account: &Account, password: &Secret<String>) -> Result<Con
         session,
         host,
         capabilities,
+        bytes_in,
     })
 }
 
@@ -65,14 +68,14 @@ async fn timed<F: std::future::Future>(host: &str, fut: F) -> Result<F::Output> 
 
 /// A stream ready for the IMAP greeting... or already past it (STARTTLS): the greeting is
 /// consumed here in every case, so the caller starts at LOGIN.
-async fn open_stream(endpoint: &Endpoint, pins: &[String]) -> Result<Stream> {
+async fn open_stream(endpoint: &Endpoint, pins: &[String]) -> Result<(Stream, Arc<AtomicU64>)> {
     let host = endpoint.host.as_str();
-    let tcp = tcp_connect(endpoint).await?;
-    match endpoint.tls {
+    let (tcp, bytes_in) = Counted::new(tcp_connect(endpoint).await?);
+    let stream: Stream = match endpoint.tls {
         TlsMode::Implicit => {
             let mut tls = async_imap::Client::new(tls_wrap(tcp, host, pins).await?);
             read_greeting(host, &mut tls).await?;
-            Ok(Box::new(tls.into_inner()))
+            Box::new(tls.into_inner())
         }
         TlsMode::Starttls => {
             let mut plain = async_imap::Client::new(tcp);
@@ -82,14 +85,15 @@ async fn open_stream(endpoint: &Endpoint, pins: &[String]) -> Result<Stream> {
                 .map_err(|e| Error::Refused(format!("STARTTLS refused by {host}: {e}")))?;
             // Anything the server sent after its OK was buffered by the plaintext client and
             // is dropped here with it (no STARTTLS response injection).
-            Ok(Box::new(tls_wrap(plain.into_inner(), host, pins).await?))
+            Box::new(tls_wrap(plain.into_inner(), host, pins).await?)
         }
         TlsMode::None => {
             let mut plain = async_imap::Client::new(tcp);
             read_greeting(host, &mut plain).await?;
-            Ok(Box::new(plain.into_inner()))
+            Box::new(plain.into_inner())
         }
-    }
+    };
+    Ok((stream, bytes_in))
 }
 
 pub(crate) async fn tcp_connect(endpoint: &Endpoint) -> Result<TcpStream> {
@@ -103,11 +107,10 @@ pub(crate) async fn tcp_connect(endpoint: &Endpoint) -> Result<TcpStream> {
     Ok(tcp)
 }
 
-pub(crate) async fn tls_wrap(
-    tcp: TcpStream,
-    host: &str,
-    pins: &[String],
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
+pub(crate) async fn tls_wrap<S>(tcp: S, host: &str, pins: &[String]) -> Result<tokio_rustls::client::TlsStream<S>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let seen = tls::Seen::default();
     let config = tls::client_config(pins, seen.clone())?;
     let name = ServerName::try_from(host.to_owned())

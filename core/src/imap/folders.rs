@@ -263,7 +263,7 @@ async fn rights(conn: &mut Connection, listed: &BTreeMap<String, Listed>) -> Res
 }
 
 /// An IMAP quoted string, or `None` for a name that cannot be sent safely (CR, LF, NUL).
-fn quote(name: &str) -> Option<String> {
+pub(crate) fn quote(name: &str) -> Option<String> {
     if name.contains(['\r', '\n', '\0']) {
         return None;
     }
@@ -272,7 +272,11 @@ fn quote(name: &str) -> Option<String> {
 
 /// Send commands without waiting, then read until each one has completed. Untagged data goes
 /// to `on_data`; the result holds each command's outcome (a `NO` is not an error here).
-async fn pipeline<F>(conn: &mut Connection, commands: &[String], mut on_data: F) -> Result<Vec<Result<(), String>>>
+pub(crate) async fn pipeline<F>(
+    conn: &mut Connection,
+    commands: &[String],
+    mut on_data: F,
+) -> Result<Vec<Result<(), String>>>
 where
     F: FnMut(&Response<'_>),
 {

@@ -1,15 +1,20 @@
 //! The core against real servers (Dovecot, Postfix, Radicale on loopback, started by
 //! calame-testkit). One binary, one module per concern.
 
+mod actions;
 mod folders;
 mod login;
+mod sync;
 
 use calame_core::{AccountSetup, Calame, TlsMode};
 use calame_testkit::Stack;
 
 /// An account setup for a stack user over implicit TLS, trusting the stack's certificate.
 pub fn setup(stack: &Stack, login: &str) -> AccountSetup {
-    let user = stack.user(login);
+    setup_for(stack, stack.user(login))
+}
+
+pub fn setup_for(stack: &Stack, user: &calame_testkit::User) -> AccountSetup {
     AccountSetup {
         email: user.email.clone(),
         login: Some(user.login.clone()),

@@ -1,0 +1,296 @@
+//! What a folder's resync must do, decided from the cached state and what SELECT said, with no
+//! I/O. Named for the RFCs: a full fetch; QRESYNC (RFC 7162 §3.2.5: SELECT reports VANISHED
+//! and changed flags itself); CONDSTORE (RFC 7162 §3.1: flags CHANGEDSINCE, expunges by UID
+//! set); and the basic resync of RFC 4549 §4.3 (all flags, UID set difference).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the cache knows of a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cached {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highestmodseq: Option<u64>,
+    /// How many messages the cache holds for it.
+    pub count: u32,
+}
+
+/// What SELECT reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Selected {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highestmodseq: Option<u64>,
+    pub exists: u32,
+}
+
+/// How flags of known messages are brought up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagRefresh {
+    /// Nothing to do (unchanged, or QRESYNC already told).
+    None,
+    /// `UID FETCH 1:last (FLAGS) (CHANGEDSINCE modseq)`.
+    ChangedSince(u64),
+    /// `UID FETCH 1:last (FLAGS)` for every known message.
+    All,
+}
+
+/// The work for one folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The cache is of another UIDVALIDITY: drop it, never mix.
+    pub discard: bool,
+    /// Fetch the envelopes of UIDs from this one on (`UID FETCH n:*`).
+    pub fetch_from: Option<u32>,
+    pub flags: FlagRefresh,
+    /// Whether expunged messages must be found by comparing UID sets (QRESYNC reports them).
+    pub find_expunged: bool,
+}
+
+impl Plan {
+    pub fn nothing_to_do(&self) -> bool {
+        !self.discard && self.fetch_from.is_none() && self.flags == FlagRefresh::None && !self.find_expunged
+    }
+}
+
+/// Decide a folder's resync. `qresync` means the SELECT was made with QRESYNC parameters (so
+/// its VANISHED and FETCH responses have been applied already).
+pub fn plan(cached: Option<&Cached>, server: &Selected, qresync: bool) -> Plan {
+    let Some(cached) = cached.filter(|c| c.uidvalidity == server.uidvalidity && c.uidvalidity != 0) else {
+        // First sync, or UIDVALIDITY changed: everything from scratch.
+        return Plan {
+            discard: cached.is_some(),
+            fetch_from: (server.exists > 0).then_some(1),
+            flags: FlagRefresh::None,
+            find_expunged: false,
+        };
+    };
+    let fetch_from = (server.uidnext > cached.uidnext || server.uidnext == 0).then_some(cached.uidnext.max(1));
+    let unchanged_modseq = matches!((cached.highestmodseq, server.highestmodseq), (Some(a), Some(b)) if a == b);
+    if qresync && cached.highestmodseq.is_some() {
+        return Plan {
+            discard: false,
+            fetch_from,
+            flags: FlagRefresh::None,
+            find_expunged: false,
+        };
+    }
+    if cached.count == 0 {
+        return Plan {
+            discard: false,
+            fetch_from,
+            flags: FlagRefresh::None,
+            find_expunged: false,
+        };
+    }
+    let flags = match (cached.highestmodseq, server.highestmodseq) {
+        _ if unchanged_modseq => FlagRefresh::None,
+        (Some(since), Some(_)) => FlagRefresh::ChangedSince(since),
+        _ => FlagRefresh::All,
+    };
+    // With mod-sequences, an expunge raises HIGHESTMODSEQ: equal values mean nothing went.
+    // Without them, counts tell: the cache plus what is new must add up to EXISTS.
+    let find_expunged = !unchanged_modseq;
+    Plan {
+        discard: false,
+        fetch_from,
+        flags,
+        find_expunged,
+    }
+}
+
+/// After fetching the new messages: whether some known ones must have gone (the cache would
+/// otherwise hold exactly what the server has).
+pub fn expunges_possible(cached_after_new: u32, server_exists: u32) -> bool {
+    cached_after_new != server_exists
+}
+
+/// The difference between the cache and the server's UID set: what went away.
+pub fn gone(cached: &BTreeSet<u32>, server: &BTreeSet<u32>) -> Vec<u32> {
+    cached.difference(server).copied().collect()
+}
+
+/// Flags that differ between the cache and the server, for known messages.
+pub fn changed_flags(
+    cached: &BTreeMap<u32, Vec<String>>,
+    server: &BTreeMap<u32, Vec<String>>,
+) -> Vec<(u32, Vec<String>)> {
+    server
+        .iter()
+        .filter(|(uid, flags)| cached.get(uid).is_some_and(|c| !same_flags(c, flags)))
+        .map(|(uid, flags)| (*uid, flags.clone()))
+        .collect()
+}
+
+pub fn same_flags(a: &[String], b: &[String]) -> bool {
+    let norm = |f: &[String]| f.iter().map(|s| s.to_ascii_lowercase()).collect::<BTreeSet<_>>();
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V: u32 = 42;
+
+    fn cached(uidnext: u32, modseq: Option<u64>, count: u32) -> Cached {
+        Cached {
+            uidvalidity: V,
+            uidnext,
+            highestmodseq: modseq,
+            count,
+        }
+    }
+
+    fn server(uidnext: u32, modseq: Option<u64>, exists: u32) -> Selected {
+        Selected {
+            uidvalidity: V,
+            uidnext,
+            highestmodseq: modseq,
+            exists,
+        }
+    }
+
+    /// Every case, labelled: (cache, server, QRESYNC select?, expected plan).
+    #[test]
+    fn every_case() {
+        let p = |discard, fetch_from, flags, find_expunged| Plan {
+            discard,
+            fetch_from,
+            flags,
+            find_expunged,
+        };
+        let other_validity = Selected {
+            uidvalidity: V + 1,
+            ..server(10, Some(5), 3)
+        };
+        let cases: Vec<(&str, Option<Cached>, Selected, bool, Plan)> = vec![
+            (
+                "first sync of an empty folder",
+                None,
+                server(1, Some(1), 0),
+                false,
+                p(false, None, FlagRefresh::None, false),
+            ),
+            (
+                "first sync",
+                None,
+                server(10, Some(5), 9),
+                false,
+                p(false, Some(1), FlagRefresh::None, false),
+            ),
+            (
+                "uidvalidity changed",
+                Some(cached(10, Some(5), 9)),
+                other_validity,
+                false,
+                p(true, Some(1), FlagRefresh::None, false),
+            ),
+            (
+                "cache of validity 0 is never trusted",
+                Some(Cached {
+                    uidvalidity: 0,
+                    ..cached(10, None, 9)
+                }),
+                Selected {
+                    uidvalidity: 0,
+                    ..server(10, None, 9)
+                },
+                false,
+                p(true, Some(1), FlagRefresh::None, false),
+            ),
+            (
+                "qresync, nothing new",
+                Some(cached(10, Some(5), 9)),
+                server(10, Some(5), 9),
+                true,
+                p(false, None, FlagRefresh::None, false),
+            ),
+            (
+                "qresync, new mail",
+                Some(cached(10, Some(5), 9)),
+                server(12, Some(7), 11),
+                true,
+                p(false, Some(10), FlagRefresh::None, false),
+            ),
+            (
+                "qresync, flags or expunges only",
+                Some(cached(10, Some(5), 9)),
+                server(10, Some(8), 8),
+                true,
+                p(false, None, FlagRefresh::None, false),
+            ),
+            (
+                "condstore, unchanged",
+                Some(cached(10, Some(5), 9)),
+                server(10, Some(5), 9),
+                false,
+                p(false, None, FlagRefresh::None, false),
+            ),
+            (
+                "condstore, new mail",
+                Some(cached(10, Some(5), 9)),
+                server(11, Some(6), 10),
+                false,
+                p(false, Some(10), FlagRefresh::ChangedSince(5), true),
+            ),
+            (
+                "condstore, flags changed",
+                Some(cached(10, Some(5), 9)),
+                server(10, Some(6), 9),
+                false,
+                p(false, None, FlagRefresh::ChangedSince(5), true),
+            ),
+            (
+                "server lost CONDSTORE",
+                Some(cached(10, Some(5), 9)),
+                server(10, None, 9),
+                false,
+                p(false, None, FlagRefresh::All, true),
+            ),
+            (
+                "basic, no change visible",
+                Some(cached(10, None, 9)),
+                server(10, None, 9),
+                false,
+                p(false, None, FlagRefresh::All, true),
+            ),
+            (
+                "basic, new mail",
+                Some(cached(10, None, 9)),
+                server(12, None, 11),
+                false,
+                p(false, Some(10), FlagRefresh::All, true),
+            ),
+            (
+                "empty cache, new mail",
+                Some(cached(1, None, 0)),
+                server(3, None, 2),
+                false,
+                p(false, Some(1), FlagRefresh::None, false),
+            ),
+            (
+                "server without UIDNEXT",
+                Some(cached(10, None, 9)),
+                server(0, None, 9),
+                false,
+                p(false, Some(10), FlagRefresh::All, true),
+            ),
+        ];
+        for (label, cache, srv, qresync, expected) in cases {
+            assert_eq!(plan(cache.as_ref(), &srv, qresync), expected, "{label}");
+        }
+    }
+
+    #[test]
+    fn differences() {
+        let c: BTreeSet<u32> = [1, 2, 3, 5].into();
+        let s: BTreeSet<u32> = [2, 3, 6].into();
+        assert_eq!(gone(&c, &s), vec![1, 5]);
+        let cf: BTreeMap<u32, Vec<String>> = [(1, vec!["\\Seen".into()]), (2, vec![])].into();
+        let sf: BTreeMap<u32, Vec<String>> =
+            [(1, vec!["\\SEEN".into()]), (2, vec!["\\Flagged".into()]), (9, vec![])].into();
+        assert_eq!(changed_flags(&cf, &sf), vec![(2, vec!["\\Flagged".to_owned()])]);
+        assert!(expunges_possible(9, 8) && !expunges_possible(9, 9));
+    }
+}

@@ -1,0 +1,118 @@
+//! Sync against the real server: the cache equals what an independent client sees, after a
+//! first sync and after changes made behind Calame's back, with QRESYNC and without.
+
+use std::collections::BTreeMap;
+
+use calame_core::{Calame, SyncReport};
+use calame_testkit::mailgen::{self, GenOptions, Mailbox};
+use calame_testkit::{peer, Stack, StackOptions, User};
+
+use crate::{profile, setup_for};
+
+/// A private user with `count` generated messages in INBOX, and a profile with its account.
+async fn seeded(stack: &Stack, name: &str, count: u64) -> (User, tempfile::TempDir, Calame) {
+    let user = stack.add_user(name).unwrap();
+    let dir = stack.create_maildir(&user.login, "INBOX").unwrap();
+    let opts = GenOptions {
+        seed: 7,
+        domain: stack.info.domain.clone(),
+        to: Mailbox::new(user.login.clone(), user.email.clone()),
+        start_unix: 1_700_000_000,
+    };
+    mailgen::seed_maildir(&dir, &opts, 0, count).unwrap();
+    stack.fix_mail_owner(&dir).unwrap();
+    let (tmp, calame) = profile();
+    let password = calame_core::Secret::new(user.password.clone());
+    calame
+        .add_account(setup_for(stack, &user), &password, false)
+        .await
+        .unwrap();
+    (user, tmp, calame)
+}
+
+fn cached(calame: &Calame, user: &User, folder: &str) -> BTreeMap<u32, Vec<String>> {
+    calame
+        .list(&user.email, folder, 0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let mut flags = e.flags;
+            flags.sort();
+            (e.uid, flags)
+        })
+        .collect()
+}
+
+async fn sync(calame: &Calame, user: &User) -> SyncReport {
+    let password = calame_core::Secret::new(user.password.clone());
+    calame.sync_with(&user.email, None, &password).await.unwrap()
+}
+
+async fn changes_behind_our_back_show_up(stack: &Stack, name: &str) {
+    let (user, _tmp, calame) = seeded(stack, name, 300).await;
+    let first = sync(&calame, &user).await;
+    assert_eq!(first.messages_new, 300);
+    assert_eq!(
+        cached(&calame, &user, "INBOX"),
+        peer::uid_flags(stack, &user, "INBOX").unwrap()
+    );
+
+    let again = sync(&calame, &user).await;
+    assert_eq!(
+        (again.messages_new, again.messages_changed, again.messages_gone),
+        (0, 0, 0)
+    );
+
+    peer::run(
+        stack,
+        &user,
+        &["store", "INBOX", "1:20", "+FLAGS", "(\\Flagged $Traite)"],
+    )
+    .unwrap();
+    peer::run(stack, &user, &["store", "INBOX", "21:30", "-FLAGS", "(\\Seen)"]).unwrap();
+    peer::run(stack, &user, &["expunge", "INBOX", "100:109,250"]).unwrap();
+    peer::run(stack, &user, &["append", "INBOX", "4"]).unwrap();
+    let report = sync(&calame, &user).await;
+    assert_eq!(report.messages_new, 4);
+    assert_eq!(report.messages_gone, 11);
+    assert!(report.messages_changed >= 20, "{report:?}");
+    assert_eq!(
+        cached(&calame, &user, "INBOX"),
+        peer::uid_flags(stack, &user, "INBOX").unwrap()
+    );
+}
+
+#[tokio::test]
+async fn qresync_resync_matches_the_server() {
+    changes_behind_our_back_show_up(Stack::shared(), "sync-qresync").await;
+}
+
+#[tokio::test]
+async fn fallback_resync_matches_the_server() {
+    let stack = Stack::start(StackOptions {
+        qresync: false,
+        ..Default::default()
+    })
+    .unwrap();
+    changes_behind_our_back_show_up(&stack, "sync-basic").await;
+}
+
+#[tokio::test]
+async fn uidvalidity_change_discards_the_folder() {
+    let stack = Stack::shared();
+    let (user, _tmp, calame) = seeded(stack, "sync-validity", 5).await;
+    peer::run(stack, &user, &["recreate", "Archive"]).unwrap();
+    peer::run(stack, &user, &["append", "Archive", "3"]).unwrap();
+    sync(&calame, &user).await;
+    assert_eq!(cached(&calame, &user, "Archive").len(), 3);
+    peer::run(stack, &user, &["recreate", "Archive"]).unwrap();
+    peer::run(stack, &user, &["append", "Archive", "2"]).unwrap();
+    sync(&calame, &user).await;
+    let server = peer::uid_flags(stack, &user, "Archive").unwrap();
+    assert_eq!(server.len(), 2);
+    assert_eq!(
+        cached(&calame, &user, "Archive"),
+        server,
+        "nothing of the old folder is mixed in"
+    );
+}

@@ -1,0 +1,71 @@
+"""Another IMAP client, independent of Calame's code: Python's imaplib. Tests use it to look at
+the server and to change it behind Calame's back. One command per run, JSON on stdout.
+
+  imap_peer.py PORT CAFILE LOGIN PASSWORD uids FOLDER            -> {"uid": [flags...], ...}
+  imap_peer.py PORT CAFILE LOGIN PASSWORD state FOLDER           -> {"message-id": [flags...], ...}
+  imap_peer.py PORT CAFILE LOGIN PASSWORD store FOLDER UIDS +FLAGS|-FLAGS "(\\Flagged)"
+  imap_peer.py PORT CAFILE LOGIN PASSWORD expunge FOLDER UIDS    (marks \\Deleted, UID EXPUNGE)
+  imap_peer.py PORT CAFILE LOGIN PASSWORD append FOLDER COUNT    (plain test messages)
+  imap_peer.py PORT CAFILE LOGIN PASSWORD recreate FOLDER        (DELETE + CREATE: new UIDVALIDITY)
+"""
+import imaplib, json, re, ssl, sys
+
+port, cafile, login, password, cmd, folder = sys.argv[1:7]
+rest = sys.argv[7:]
+ctx = ssl.create_default_context(cafile=cafile)
+imap = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+imap.login(login, password)
+quoted = '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+def check(result):
+    typ, data = result
+    if typ != "OK":
+        raise SystemExit(f"{cmd}: {typ} {data}")
+    return data
+
+if cmd == "uids":
+    check(imap.select(quoted, readonly=True))
+    out = {}
+    for line in check(imap.uid("FETCH", "1:*", "(FLAGS)")):
+        if not line:
+            continue
+        text = line.decode() if isinstance(line, bytes) else line[0].decode()
+        m = re.search(r"UID (\d+)", text)
+        f = re.search(r"FLAGS \(([^)]*)\)", text)
+        if m:
+            out[m.group(1)] = sorted(x for x in (f.group(1).split() if f else []) if x != "\\Recent")
+    print(json.dumps(out))
+elif cmd == "state":
+    check(imap.select(quoted, readonly=True))
+    out = {}
+    data = check(imap.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"))
+    for item in data:
+        if not isinstance(item, tuple):
+            continue
+        meta, header = item[0].decode(), item[1].decode(errors="replace")
+        f = re.search(r"FLAGS \(([^)]*)\)", meta)
+        mid = re.search(r"<([^>]*)>", header)
+        if mid:
+            out[mid.group(1)] = sorted(x for x in (f.group(1).split() if f else []) if x != "\\Recent")
+    print(json.dumps(out))
+elif cmd == "store":
+    check(imap.select(quoted))
+    check(imap.uid("STORE", rest[0], rest[1], rest[2]))
+    print("{}")
+elif cmd == "expunge":
+    check(imap.select(quoted))
+    check(imap.uid("STORE", rest[0], "+FLAGS.SILENT", "(\\Deleted)"))
+    check(imap.uid("EXPUNGE", rest[0]))
+    print("{}")
+elif cmd == "append":
+    for i in range(int(rest[0])):
+        msg = f"From: peer@example.test\r\nTo: {login}@example.test\r\nSubject: ajout {i}\r\nMessage-ID: <peer-{i}-{id(imap)}@example.test>\r\n\r\nbonjour {i}\r\n"
+        check(imap.append(quoted, None, None, msg.encode()))
+    print("{}")
+elif cmd == "recreate":
+    check(imap.delete(quoted))
+    check(imap.create(quoted))
+    print("{}")
+else:
+    raise SystemExit(f"unknown command {cmd}")
+imap.logout()

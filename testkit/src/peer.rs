@@ -1,0 +1,63 @@
+//! Another IMAP client for tests, independent of Calame's code (Python's imaplib, in
+//! `imap_peer.py`): to see what the server really holds and to change it behind Calame's back.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::stack::{Stack, User};
+
+/// One run of the peer; its JSON answer.
+pub fn run(stack: &Stack, user: &User, args: &[&str]) -> Result<serde_json::Value> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/imap_peer.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(stack.info.imaps_port.to_string())
+        .arg(&stack.info.ca_file)
+        .args([&user.login, &user.password])
+        .args(args)
+        .output()
+        .context("running python3 imap_peer.py")?;
+    if !out.status.success() {
+        bail!("imap_peer {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    serde_json::from_slice(&out.stdout).context("imap_peer's answer")
+}
+
+/// A folder's UIDs and flags (sorted), as the server holds them.
+pub fn uid_flags(stack: &Stack, user: &User, folder: &str) -> Result<BTreeMap<u32, Vec<String>>> {
+    let value = run(stack, user, &["uids", folder])?;
+    let map: BTreeMap<String, Vec<String>> = serde_json::from_value(value)?;
+    map.into_iter().map(|(uid, flags)| Ok((uid.parse()?, flags))).collect()
+}
+
+/// A folder's messages by Message-ID (without brackets) with their flags (sorted).
+pub fn state(stack: &Stack, user: &User, folder: &str) -> Result<BTreeMap<String, Vec<String>>> {
+    Ok(serde_json::from_value(run(stack, user, &["state", folder])?)?)
+}
+
+/// Submit a message through the stack's Postfix (submission, STARTTLS, AUTH) with Python's
+/// smtplib; returns once Postfix accepted it.
+pub fn send_mail(stack: &Stack, from: &User, to: &str, subject: &str) -> Result<()> {
+    const SCRIPT: &str = r#"
+import smtplib, ssl, sys
+port, ca, login, password, sender, to, subject = sys.argv[1:8]
+s = smtplib.SMTP("127.0.0.1", int(port))
+s.starttls(context=ssl.create_default_context(cafile=ca))
+s.login(login, password)
+msg = f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbonjour\r\n"
+s.sendmail(sender, [to], msg.encode())
+s.quit()
+"#;
+    let out = Command::new("python3")
+        .args(["-c", SCRIPT, &stack.info.submission_port.to_string()])
+        .arg(&stack.info.ca_file)
+        .args([&from.login, &from.password, &from.email, to, subject])
+        .output()
+        .context("running python3 smtplib")?;
+    if !out.status.success() {
+        bail!("sending failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}

@@ -1,0 +1,1101 @@
+//! `cargo xtask bench`: envelope sync figures, Calame next to its peers, on one private stack.
+//!
+//! One run starts a stack (Dovecot, Postfix, Radicale on 127.0.0.1), seeds alice's INBOX with
+//! `--messages` realistic messages, then measures, `--runs` times each (the table shows medians):
+//!
+//! 1. **raw limit**: a bare IMAPS client written here (tokio + rustls, no IMAP library) logs in,
+//!    sends `ENABLE QRESYNC`, `SELECT "INBOX" (CONDSTORE)`, then exactly Calame's envelope
+//!    `UID FETCH 1:* (...)`, and reads the response into nothing until the tagged OK: the time
+//!    from sending the FETCH to its OK, and the bytes read on the wire (TLS included, as Calame
+//!    counts them). A bare `UID FETCH 1:* (UID FLAGS)` is timed for reference. One untimed pass
+//!    before them lets Dovecot index the folder and fill its cache; its time is printed apart.
+//! 2. **Calame envelope sync**: a fresh profile, `calame account add`, then
+//!    `calame sync --folder INBOX --json` as a whole process (wall time and peak RSS, through
+//!    `/usr/bin/time`), with its own `seconds` (the sync on an open connection) and `bytes_in`.
+//! 3. **no-change resync**: the same command again on the same profile.
+//! 4. **mbsync** (isync): the same INBOX pulled into a fresh maildir (mbsync always downloads
+//!    whole messages), again with nothing changed, and a full pull with `FSync no`.
+//!
+//! It prints a plain-text table with ratios and BRIEF.md's targets, then one JSON line
+//! (`{"bench":"sync",...}`). Nothing here asserts a timing: the bench fails only when a step does
+//! (a command fails, or a sync does not bring the expected number of messages).
+//!
+//! Timings want optimised code: from a debug build (`cargo xtask bench`), this task builds
+//! xtask in release and runs that binary with the same arguments; `cargo run --release -p xtask
+//! -- bench` skips that step. Either way it builds `calame-cli` in release (`--calame PATH` uses
+//! a given binary instead).
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use calame_core::envelope::HEADER_FIELDS;
+use calame_testkit::mailgen::{self, GenOptions, Mailbox, SeedReport};
+use calame_testkit::{Stack, StackInfo, StackOptions};
+use clap::Args;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::{run, setup};
+
+/// GNU time (Debian's `time` package), for the peak RSS of a process.
+const GNU_TIME: &str = "/usr/bin/time";
+/// The mailbox owner whose INBOX is seeded and synced.
+const LOGIN: &str = "alice";
+
+/// How long the bench waits between mbsync's first sync and its no-change resync.
+const MBSYNC_SETTLE: Duration = Duration::from_secs(2);
+
+/// BRIEF.md's targets.
+const TARGET_VS_RAW: f64 = 1.5;
+const TARGET_RESYNC_SECONDS: f64 = 0.050;
+const TARGET_RESYNC_BYTES: u64 = 2_000;
+const TARGET_RSS_BYTES: u64 = 100_000_000;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Messages seeded into the INBOX (1000; 100000 for the large figures, not part of CI).
+    #[arg(long, default_value_t = 1000)]
+    messages: u64,
+    /// Runs of each measure; the table shows medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+    /// Use this `calame` binary instead of building calame-cli in release.
+    #[arg(long, value_name = "PATH")]
+    calame: Option<PathBuf>,
+    /// Seed of the mail generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// `cargo xtask bench`.
+pub fn run_bench(root: &Path, args: BenchArgs) -> Result<()> {
+    if cfg!(debug_assertions) {
+        return reexec_release(root);
+    }
+    ensure_tools()?;
+    let calame = match &args.calame {
+        Some(path) => path.clone(),
+        None => build_calame(root)?,
+    };
+    let work = tempfile::Builder::new()
+        .prefix("calame-bench-")
+        .tempdir()
+        .context("creating the bench's work directory")?;
+    let versions = Versions::read();
+    step("starting the stack");
+    let stack = Stack::start(StackOptions::default())?;
+    let figures = measure(&stack, &calame, work.path(), &args);
+    // Stopped whether the measures worked or not (dropping it would too, without the error).
+    let stopped = stack.stop();
+    let figures = figures?;
+    stopped.context("stopping the stack")?;
+    let report = Report {
+        args: &args,
+        versions,
+        figures,
+    };
+    print!("{}", report.table());
+    println!("{}", report.json());
+    Ok(())
+}
+
+/// Build xtask in release and run it with our arguments.
+fn reexec_release(root: &Path) -> Result<()> {
+    step("building xtask in release (timings and seeding need optimised code)");
+    run(cargo(root).args(["build", "--release", "--quiet", "-p", "xtask"]))?;
+    let exe = target_dir(root).join("release").join("xtask");
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let status = Command::new(&exe)
+        .args(&args)
+        .status()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    if !status.success() {
+        // The release run already said why on stderr.
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    Ok(())
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root);
+    cmd
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+fn build_calame(root: &Path) -> Result<PathBuf> {
+    step("building calame-cli in release");
+    run(cargo(root).args(["build", "--release", "--quiet", "-p", "calame-cli"]))?;
+    Ok(target_dir(root).join("release").join("calame"))
+}
+
+/// mbsync, GNU time and the servers; installed (setup.rs) when one is missing.
+fn ensure_tools() -> Result<()> {
+    let missing =
+        !Path::new(GNU_TIME).is_file() || setup::which("mbsync").is_none() || setup::which("dovecot").is_none();
+    if missing {
+        setup::system_packages()?;
+    }
+    Ok(())
+}
+
+fn step(what: &str) {
+    eprintln!("xtask: bench: {what}");
+}
+
+/// Everything measured in one run of the bench.
+struct Figures {
+    seeded: SeedReport,
+    /// Dovecot's first access: SELECT plus the first envelope FETCH (indexing, cache filling).
+    cold_select: f64,
+    cold_fetch: f64,
+    raw_envelopes: Vec<Sample>,
+    raw_flags: Vec<Sample>,
+    calame_add: Vec<Sample>,
+    calame_sync: Vec<Sample>,
+    calame_resync: Vec<Sample>,
+    /// The profile's size on disk after the first sync (allocated blocks).
+    calame_cache_bytes: Vec<Sample>,
+    mbsync_sync: Vec<Sample>,
+    mbsync_resync: Vec<Sample>,
+    mbsync_sync_nofsync: Vec<Sample>,
+}
+
+/// One measure of one run. `wall` is a whole process (or, for the raw client, one command);
+/// `seconds` and `bytes` what Calame's JSON reports (or the raw client measured).
+#[derive(Clone, Copy, Default)]
+struct Sample {
+    wall: Option<f64>,
+    seconds: Option<f64>,
+    bytes: Option<u64>,
+    rss_kib: Option<u64>,
+}
+
+fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Result<Figures> {
+    let info = &stack.info;
+    step(&format!("seeding {} messages into {LOGIN}'s INBOX", args.messages));
+    let seeded = seed(stack, args.messages, args.seed)?;
+    eprintln!(
+        "xtask: bench: seeded {} messages ({:.1} MB) in {:.1} s",
+        seeded.messages,
+        seeded.bytes as f64 / 1e6,
+        seeded.seconds
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a tokio runtime")?;
+
+    step("raw client: first access (Dovecot indexes the folder)");
+    let (cold_select, cold_fetch) = runtime.block_on(raw_cold(info))?;
+    let mut raw_envelopes = Vec::new();
+    let mut raw_flags = Vec::new();
+    for run in 1..=args.runs {
+        step(&format!("raw client, run {run}/{}", args.runs));
+        let (envelopes, flags) = runtime.block_on(raw_run(info))?;
+        raw_envelopes.push(envelopes);
+        raw_flags.push(flags);
+    }
+
+    let mut figures = Figures {
+        seeded,
+        cold_select,
+        cold_fetch,
+        raw_envelopes,
+        raw_flags,
+        calame_add: Vec::new(),
+        calame_sync: Vec::new(),
+        calame_resync: Vec::new(),
+        calame_cache_bytes: Vec::new(),
+        mbsync_sync: Vec::new(),
+        mbsync_resync: Vec::new(),
+        mbsync_sync_nofsync: Vec::new(),
+    };
+    let user = stack.user(LOGIN).clone();
+    for run in 1..=args.runs {
+        step(&format!("calame, run {run}/{}", args.runs));
+        let profile = work.join(format!("calame-{run}"));
+        let add = calame_add(calame, info, &user, &profile, work)?;
+        let (sync, report) = calame_sync(calame, &user, &profile, work)?;
+        if report.messages_new != args.messages {
+            bail!(
+                "calame's first sync brought {} new messages, not {}",
+                report.messages_new,
+                args.messages
+            );
+        }
+        let cache = dir_size(&profile)?;
+        let (resync, report) = calame_sync(calame, &user, &profile, work)?;
+        if report.messages_new + report.messages_changed + report.messages_gone != 0 {
+            bail!("calame's resync with nothing changed reported changes: {report:?}");
+        }
+        figures.calame_add.push(add);
+        figures.calame_sync.push(sync);
+        figures.calame_resync.push(resync);
+        figures.calame_cache_bytes.push(Sample {
+            bytes: Some(cache),
+            ..Sample::default()
+        });
+        fs::remove_dir_all(&profile).with_context(|| format!("removing {}", profile.display()))?;
+    }
+    for run in 1..=args.runs {
+        step(&format!("mbsync, run {run}/{}", args.runs));
+        let dir = work.join(format!("mbsync-{run}"));
+        let config = mbsync_setup(info, &user, &dir, true)?;
+        figures.mbsync_sync.push(mbsync(&config, &dir, work, args.messages)?);
+        // mbsync sleeps a second when its maildir changed within the last second ("sleeping
+        // due to recent directory modification"); a real resync comes later than that.
+        std::thread::sleep(MBSYNC_SETTLE);
+        figures.mbsync_resync.push(mbsync(&config, &dir, work, args.messages)?);
+        fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    for run in 1..=args.runs {
+        step(&format!("mbsync with FSync no, run {run}/{}", args.runs));
+        let dir = work.join(format!("mbsync-nofsync-{run}"));
+        let config = mbsync_setup(info, &user, &dir, false)?;
+        figures
+            .mbsync_sync_nofsync
+            .push(mbsync(&config, &dir, work, args.messages)?);
+        fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    Ok(figures)
+}
+
+/// `mailgen` straight into the INBOX maildir, owned by the mail user (as `cargo xtask seed`).
+fn seed(stack: &Stack, count: u64, seed: u64) -> Result<SeedReport> {
+    let user = stack.user(LOGIN).clone();
+    let dir = stack.create_maildir(LOGIN, "INBOX")?;
+    let opts = GenOptions {
+        seed,
+        domain: stack.info.domain.clone(),
+        to: Mailbox::new(user.login.clone(), user.email.clone()),
+        start_unix: 1_700_000_000,
+    };
+    let report = mailgen::seed_maildir(&dir, &opts, 0, count)?;
+    stack.fix_mail_owner(&dir)?;
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw client.
+
+/// Calame's envelope FETCH, as core/src/imap/mailbox.rs sends it on a CONDSTORE server.
+fn envelope_fetch() -> String {
+    format!("UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])")
+}
+
+const FLAGS_FETCH: &str = "UID FETCH 1:* (UID FLAGS)";
+
+/// The first access after seeding: SELECT and envelope FETCH times.
+async fn raw_cold(info: &StackInfo) -> Result<(f64, f64)> {
+    let mut session = RawSession::open(info).await?;
+    session.command("ENABLE QRESYNC").await?;
+    let select = session.timed("SELECT \"INBOX\" (CONDSTORE)").await?;
+    let fetch = session.timed(&envelope_fetch()).await?;
+    session.command("LOGOUT").await?;
+    Ok((select.seconds.unwrap_or_default(), fetch.seconds.unwrap_or_default()))
+}
+
+/// One warm run: the envelope FETCH, then the flags FETCH, on one connection.
+async fn raw_run(info: &StackInfo) -> Result<(Sample, Sample)> {
+    let mut session = RawSession::open(info).await?;
+    session.command("ENABLE QRESYNC").await?;
+    session.command("SELECT \"INBOX\" (CONDSTORE)").await?;
+    let envelopes = session.timed(&envelope_fetch()).await?;
+    let flags = session.timed(FLAGS_FETCH).await?;
+    session.command("LOGOUT").await?;
+    Ok((envelopes, flags))
+}
+
+/// A TCP stream that counts the bytes read from the wire (TLS records included).
+struct Counting {
+    inner: TcpStream,
+    read: Arc<AtomicU64>,
+}
+
+impl AsyncRead for Counting {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len().saturating_sub(before);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        poll
+    }
+}
+
+impl AsyncWrite for Counting {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The read buffer: what one read may bring, plus room for the bytes kept from the last one.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// A bare IMAP client: commands one at a time, responses scanned for their tagged line only.
+struct RawSession {
+    tls: tokio_rustls::client::TlsStream<Counting>,
+    read: Arc<AtomicU64>,
+    tag: u32,
+    buf: Vec<u8>,
+}
+
+impl RawSession {
+    /// Connect with TLS (trusting the stack's CA only), read the greeting, LOGIN.
+    async fn open(info: &StackInfo) -> Result<RawSession> {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(&info.ca_file)
+            .with_context(|| format!("reading {}", info.ca_file.display()))?
+        {
+            roots.add(cert.context("parsing the stack's CA")?)?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = TcpStream::connect((info.host.as_str(), info.imaps_port))
+            .await
+            .with_context(|| format!("connecting to {}:{}", info.host, info.imaps_port))?;
+        tcp.set_nodelay(true)?;
+        let read = Arc::new(AtomicU64::new(0));
+        let counting = Counting {
+            inner: tcp,
+            read: Arc::clone(&read),
+        };
+        let name = ServerName::try_from(info.host.as_str())?.to_owned();
+        let tls = connector
+            .connect(name, counting)
+            .await
+            .context("TLS handshake with the stack's Dovecot")?;
+        let mut session = RawSession {
+            tls,
+            read,
+            tag: 0,
+            buf: vec![0; READ_BUFFER + 64],
+        };
+        session.greeting().await?;
+        let user = info
+            .users
+            .iter()
+            .find(|u| u.login == LOGIN)
+            .context("the stack has no user alice")?;
+        session
+            .command(&format!("LOGIN \"{}\" \"{}\"", user.login, user.password))
+            .await?;
+        Ok(session)
+    }
+
+    /// The server's first line (`* OK ...`).
+    async fn greeting(&mut self) -> Result<()> {
+        let mut line = Vec::new();
+        while !line.ends_with(b"\r\n") {
+            let n = self.tls.read(&mut self.buf).await?;
+            if n == 0 {
+                bail!("the server closed the connection before its greeting");
+            }
+            line.extend_from_slice(&self.buf[..n]);
+        }
+        if !line.starts_with(b"* OK") {
+            bail!("unexpected greeting {:?}", String::from_utf8_lossy(&line));
+        }
+        Ok(())
+    }
+
+    /// Send a command and read its response into nothing; fails unless it ends in OK.
+    async fn command(&mut self, command: &str) -> Result<()> {
+        self.timed(command).await.map(|_| ())
+    }
+
+    /// [`RawSession::command`], timed from the send to the tagged OK, with the bytes read.
+    async fn timed(&mut self, command: &str) -> Result<Sample> {
+        self.tag += 1;
+        let tag = format!("Zb{}", self.tag);
+        let before = self.read.load(Ordering::Relaxed);
+        let started = Instant::now();
+        self.tls.write_all(format!("{tag} {command}\r\n").as_bytes()).await?;
+        self.tls.flush().await?;
+        let status = self.until_tagged(&tag).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let bytes = self.read.load(Ordering::Relaxed) - before;
+        if !status.starts_with("OK") {
+            bail!("{command}: {tag} {status}");
+        }
+        Ok(Sample {
+            wall: Some(seconds),
+            seconds: Some(seconds),
+            bytes: Some(bytes),
+            rss_kib: None,
+        })
+    }
+
+    /// Read until the tagged status line of `tag` (found as `\r\nTAG ` across read boundaries:
+    /// the last bytes of each read are kept in front of the next); returns what follows the tag.
+    async fn until_tagged(&mut self, tag: &str) -> Result<String> {
+        let pattern = format!("\r\n{tag} ");
+        let finder = memchr::memmem::Finder::new(pattern.as_bytes());
+        let keep = pattern.len() - 1;
+        // The previous response ended with CRLF: a response that is only its tagged line matches.
+        self.buf[..2].copy_from_slice(b"\r\n");
+        let mut filled = 2;
+        loop {
+            let n = self.tls.read(&mut self.buf[filled..]).await?;
+            if n == 0 {
+                bail!("the server closed the connection while we waited for {tag}");
+            }
+            let end = filled + n;
+            if let Some(at) = finder.find(&self.buf[..end]) {
+                let mut line = self.buf[at + pattern.len()..end].to_vec();
+                while memchr::memmem::find(&line, b"\r\n").is_none() {
+                    let n = self.tls.read(&mut self.buf).await?;
+                    if n == 0 {
+                        bail!("the server closed the connection in the middle of {tag}'s status");
+                    }
+                    line.extend_from_slice(&self.buf[..n]);
+                }
+                let cut = memchr::memmem::find(&line, b"\r\n").unwrap_or(line.len());
+                line.truncate(cut);
+                return Ok(String::from_utf8_lossy(&line).into_owned());
+            }
+            let from = end.saturating_sub(keep);
+            self.buf.copy_within(from..end, 0);
+            filled = end - from;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calame and mbsync as processes.
+
+/// What `calame sync --json` prints.
+#[derive(Debug, Deserialize)]
+struct SyncJson {
+    messages_new: u64,
+    messages_changed: u64,
+    messages_gone: u64,
+    seconds: f64,
+    bytes_in: u64,
+}
+
+/// A finished process: its wall time (from spawning GNU time to its exit), peak RSS, output.
+struct Timed {
+    wall: f64,
+    rss_kib: u64,
+    stdout: Vec<u8>,
+}
+
+/// Run `program args` under GNU time (`-f %M`: the peak RSS in KiB), stdin closed, output
+/// captured; fail with its stderr when it fails.
+fn timed_process(program: &Path, args: &[OsString], envs: &[(&str, &str)], work: &Path) -> Result<Timed> {
+    let rss_file = work.join("time.out");
+    let mut cmd = Command::new(GNU_TIME);
+    cmd.arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    let wall = started.elapsed().as_secs_f64();
+    let shown = || {
+        let line: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        format!("{} {}", program.display(), line.join(" "))
+    };
+    if !out.status.success() {
+        bail!(
+            "`{}` failed ({}): {}{}",
+            shown(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let text = fs::read_to_string(&rss_file).with_context(|| format!("reading {}", rss_file.display()))?;
+    let rss_kib = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| l.trim().parse().ok())
+        .with_context(|| format!("no peak RSS from GNU time for `{}`: {text:?}", shown()))?;
+    Ok(Timed {
+        wall,
+        rss_kib,
+        stdout: out.stdout,
+    })
+}
+
+fn os_args(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
+    args.iter().map(|a| a.as_ref().to_os_string()).collect()
+}
+
+/// `calame --profile DIR account add alice@... --imap 127.0.0.1:PORT --tls implicit
+/// --trust-cert SHA`.
+fn calame_add(
+    calame: &Path,
+    info: &StackInfo,
+    user: &calame_testkit::User,
+    profile: &Path,
+    work: &Path,
+) -> Result<Sample> {
+    let imap = format!("{}:{}", info.host, info.imaps_port);
+    let args = os_args(&[
+        &"--profile",
+        &profile,
+        &"account",
+        &"add",
+        &user.email,
+        &"--login",
+        &user.login,
+        &"--imap",
+        &imap,
+        &"--tls",
+        &"implicit",
+        &"--trust-cert",
+        &info.cert_sha256,
+    ]);
+    let t = timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)?;
+    Ok(Sample {
+        wall: Some(t.wall),
+        rss_kib: Some(t.rss_kib),
+        ..Sample::default()
+    })
+}
+
+/// `calame --profile DIR sync --folder INBOX --json`, timed.
+fn calame_sync(calame: &Path, user: &calame_testkit::User, profile: &Path, work: &Path) -> Result<(Sample, SyncJson)> {
+    let args = os_args(&[&"--profile", &profile, &"sync", &"--folder", &"INBOX", &"--json"]);
+    let t = timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)?;
+    let report: SyncJson = serde_json::from_slice(&t.stdout)
+        .with_context(|| format!("calame sync --json printed {:?}", String::from_utf8_lossy(&t.stdout)))?;
+    let sample = Sample {
+        wall: Some(t.wall),
+        seconds: Some(report.seconds),
+        bytes: Some(report.bytes_in),
+        rss_kib: Some(t.rss_kib),
+    };
+    Ok((sample, report))
+}
+
+/// Write `DIR/mbsyncrc` pulling the stack's INBOX into the maildir `DIR/store/INBOX`.
+fn mbsync_setup(info: &StackInfo, user: &calame_testkit::User, dir: &Path, fsync: bool) -> Result<PathBuf> {
+    let store = dir.join("store");
+    fs::create_dir_all(&store).with_context(|| format!("creating {}", store.display()))?;
+    let global = if fsync { "" } else { "FSync no\n\n" };
+    // mbsync checks the certificate against DNS names only; the stack's has DNS:127.0.0.1.
+    let config = format!(
+        "{global}IMAPAccount bench\n\
+         Host {host}\n\
+         Port {port}\n\
+         User {login}\n\
+         Pass \"{password}\"\n\
+         SSLType IMAPS\n\
+         CertificateFile {ca}\n\
+         \n\
+         IMAPStore bench-far\n\
+         Account bench\n\
+         \n\
+         MaildirStore bench-near\n\
+         Path {store}/\n\
+         Inbox {store}/INBOX\n\
+         \n\
+         Channel bench\n\
+         Far :bench-far:\n\
+         Near :bench-near:\n\
+         Patterns INBOX\n\
+         Sync Pull\n\
+         Create Near\n\
+         Expunge None\n\
+         SyncState *\n",
+        host = info.host,
+        port = info.imaps_port,
+        login = user.login,
+        password = user.password,
+        ca = info.ca_file.display(),
+        store = store.display(),
+    );
+    let file = dir.join("mbsyncrc");
+    fs::write(&file, config).with_context(|| format!("writing {}", file.display()))?;
+    Ok(file)
+}
+
+/// `mbsync -c FILE -a`, timed; checks the maildir then holds `messages` messages.
+fn mbsync(config: &Path, dir: &Path, work: &Path, messages: u64) -> Result<Sample> {
+    let mbsync = setup::which("mbsync").context("mbsync is not installed (Debian: isync)")?;
+    let args = os_args(&[&"-c", &config, &"-a"]);
+    let t = timed_process(&mbsync, &args, &[], work)?;
+    let inbox = dir.join("store").join("INBOX");
+    let mut count = 0u64;
+    for sub in ["cur", "new"] {
+        let path = inbox.join(sub);
+        count += fs::read_dir(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .count() as u64;
+    }
+    if count != messages {
+        bail!("mbsync's maildir holds {count} messages, not {messages}");
+    }
+    Ok(Sample {
+        wall: Some(t.wall),
+        rss_kib: Some(t.rss_kib),
+        ..Sample::default()
+    })
+}
+
+/// Allocated size of a directory tree (what `du` says).
+fn dir_size(path: &Path) -> Result<u64> {
+    let meta = fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut total = meta.blocks() * 512;
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).with_context(|| format!("reading {}", path.display()))? {
+            total += dir_size(&entry?.path())?;
+        }
+    }
+    Ok(total)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+struct Versions {
+    dovecot: String,
+    mbsync: String,
+}
+
+impl Versions {
+    fn read() -> Versions {
+        let version = |program: &str| {
+            Command::new(program)
+                .arg("--version")
+                .output()
+                .ok()
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned()
+                })
+                .unwrap_or_else(|| "?".to_owned())
+        };
+        Versions {
+            dovecot: version("dovecot"),
+            mbsync: version("mbsync"),
+        }
+    }
+}
+
+/// Medians of each field over the runs.
+#[derive(Clone, Copy, Default)]
+struct Median {
+    wall: Option<f64>,
+    seconds: Option<f64>,
+    bytes: Option<u64>,
+    rss_kib: Option<u64>,
+}
+
+fn median_f64(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+fn median_u64(values: Vec<u64>) -> Option<u64> {
+    median_f64(values.into_iter().map(|v| v as f64).collect()).map(|m| m.round() as u64)
+}
+
+fn median(samples: &[Sample]) -> Median {
+    Median {
+        wall: median_f64(samples.iter().filter_map(|s| s.wall).collect()),
+        seconds: median_f64(samples.iter().filter_map(|s| s.seconds).collect()),
+        bytes: median_u64(samples.iter().filter_map(|s| s.bytes).collect()),
+        rss_kib: median_u64(samples.iter().filter_map(|s| s.rss_kib).collect()),
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn fmt_seconds(s: Option<f64>) -> String {
+    match s {
+        None => "-".to_owned(),
+        Some(s) if s < 0.1 => format!("{:.2} ms", s * 1e3),
+        Some(s) => format!("{s:.3} s"),
+    }
+}
+
+fn fmt_bytes(b: Option<u64>) -> String {
+    match b {
+        None => "-".to_owned(),
+        Some(b) if b < 10_000 => format!("{b} B"),
+        Some(b) if b < 10_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        Some(b) if b < 10_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        Some(b) => format!("{:.2} GB", b as f64 / 1e9),
+    }
+}
+
+/// Peak RSS (GNU time's KiB) in MB.
+fn fmt_rss(kib: Option<u64>) -> String {
+    kib.map_or_else(|| "-".to_owned(), |k| format!("{:.1} MB", (k * 1024) as f64 / 1e6))
+}
+
+fn fmt_ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"))
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "ok"
+    } else {
+        "MISSED"
+    }
+}
+
+struct Report<'a> {
+    args: &'a BenchArgs,
+    versions: Versions,
+    figures: Figures,
+}
+
+/// The medians the table and the JSON line share.
+struct Summary {
+    raw_env: Median,
+    raw_flags: Median,
+    add: Median,
+    sync: Median,
+    resync: Median,
+    cache: Median,
+    mb_sync: Median,
+    mb_resync: Median,
+    mb_nofsync: Median,
+}
+
+impl Report<'_> {
+    fn summary(&self) -> Summary {
+        let f = &self.figures;
+        Summary {
+            raw_env: median(&f.raw_envelopes),
+            raw_flags: median(&f.raw_flags),
+            add: median(&f.calame_add),
+            sync: median(&f.calame_sync),
+            resync: median(&f.calame_resync),
+            cache: median(&f.calame_cache_bytes),
+            mb_sync: median(&f.mbsync_sync),
+            mb_resync: median(&f.mbsync_resync),
+            mb_nofsync: median(&f.mbsync_sync_nofsync),
+        }
+    }
+
+    fn table(&self) -> String {
+        let s = self.summary();
+        let f = &self.figures;
+        let rss = |m: &Median| fmt_rss(m.rss_kib);
+        let raw = s.raw_env.seconds;
+        let vs_raw = ratio(s.sync.seconds, raw);
+        let vs_raw_wall = ratio(s.sync.wall, raw);
+        let vs_mbsync = ratio(s.sync.wall, s.mb_sync.wall);
+        let vs_mbsync_nofsync = ratio(s.sync.wall, s.mb_nofsync.wall);
+        let resync_vs_mbsync = ratio(s.resync.wall, s.mb_resync.wall);
+        let rss_bytes = s.sync.rss_kib.map(|k| k * 1024);
+
+        let met_raw = vs_raw.is_some_and(|r| r <= TARGET_VS_RAW);
+        let met_mbsync = vs_mbsync.is_some_and(|r| r < 1.0);
+        let met_rss = rss_bytes.is_some_and(|b| b < TARGET_RSS_BYTES);
+        let met_resync_s = s.resync.seconds.is_some_and(|t| t < TARGET_RESYNC_SECONDS);
+        let met_resync_b = s.resync.bytes.is_some_and(|b| b < TARGET_RESYNC_BYTES);
+
+        let rows: Vec<[String; 7]> = vec![
+            [
+                "raw UID FETCH 1:* envelope fields".into(),
+                fmt_seconds(raw),
+                fmt_bytes(s.raw_env.bytes),
+                "-".into(),
+                "1.00x".into(),
+                "-".into(),
+                "the raw limit".into(),
+            ],
+            [
+                "raw UID FETCH 1:* (UID FLAGS)".into(),
+                fmt_seconds(s.raw_flags.seconds),
+                fmt_bytes(s.raw_flags.bytes),
+                "-".into(),
+                fmt_ratio(ratio(s.raw_flags.seconds, raw)),
+                "-".into(),
+                "reference".into(),
+            ],
+            [
+                "calame sync, protocol (JSON seconds)".into(),
+                fmt_seconds(s.sync.seconds),
+                fmt_bytes(s.sync.bytes),
+                "-".into(),
+                fmt_ratio(vs_raw),
+                "-".into(),
+                format!(
+                    "<= {TARGET_VS_RAW}x raw ({}): {}",
+                    fmt_seconds(raw.map(|r| r * TARGET_VS_RAW)),
+                    verdict(met_raw)
+                ),
+            ],
+            [
+                "calame sync, whole process".into(),
+                fmt_seconds(s.sync.wall),
+                "-".into(),
+                fmt_rss(s.sync.rss_kib),
+                fmt_ratio(vs_raw_wall),
+                fmt_ratio(vs_mbsync),
+                format!("< mbsync: {}; RSS < 100 MB: {}", verdict(met_mbsync), verdict(met_rss)),
+            ],
+            [
+                "calame resync no change, protocol".into(),
+                fmt_seconds(s.resync.seconds),
+                fmt_bytes(s.resync.bytes),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                format!("< 50 ms: {}; < 2 kB: {}", verdict(met_resync_s), verdict(met_resync_b)),
+            ],
+            [
+                "calame resync no change, whole process".into(),
+                fmt_seconds(s.resync.wall),
+                "-".into(),
+                rss(&s.resync),
+                "-".into(),
+                fmt_ratio(resync_vs_mbsync),
+                "(mbsync 0.40 s in BRIEF)".into(),
+            ],
+            [
+                "calame account add, whole process".into(),
+                fmt_seconds(s.add.wall),
+                "-".into(),
+                rss(&s.add),
+                "-".into(),
+                "-".into(),
+                "login + folder list".into(),
+            ],
+            [
+                "mbsync first sync (whole messages)".into(),
+                fmt_seconds(s.mb_sync.wall),
+                "-".into(),
+                rss(&s.mb_sync),
+                fmt_ratio(ratio(s.mb_sync.wall, raw)),
+                "1.00x".into(),
+                "".into(),
+            ],
+            [
+                "mbsync first sync, FSync no".into(),
+                fmt_seconds(s.mb_nofsync.wall),
+                "-".into(),
+                rss(&s.mb_nofsync),
+                fmt_ratio(ratio(s.mb_nofsync.wall, raw)),
+                fmt_ratio(ratio(s.mb_nofsync.wall, s.mb_sync.wall)),
+                format!("calame/this: {}", fmt_ratio(vs_mbsync_nofsync)),
+            ],
+            [
+                "mbsync resync no change".into(),
+                fmt_seconds(s.mb_resync.wall),
+                "-".into(),
+                rss(&s.mb_resync),
+                "-".into(),
+                "-".into(),
+                "".into(),
+            ],
+        ];
+        let header = [
+            "measure",
+            "time",
+            "bytes in",
+            "peak RSS",
+            "vs raw",
+            "vs mbsync",
+            "target (BRIEF.md)",
+        ];
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: [&str; 7]| {
+            let mut out = String::new();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                let pad = w.saturating_sub(cell.chars().count());
+                match i {
+                    0 | 6 => {
+                        out.push_str(cell);
+                        out.push_str(&" ".repeat(pad));
+                    }
+                    _ => {
+                        out.push_str(&" ".repeat(pad));
+                        out.push_str(cell);
+                    }
+                }
+                out.push_str("  ");
+            }
+            out.trim_end().to_owned() + "\n"
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nSync benchmark: {} messages in INBOX ({} on disk), median of {} run(s)",
+            self.args.messages,
+            fmt_bytes(Some(f.seeded.bytes)),
+            self.args.runs
+        );
+        let _ = writeln!(
+            out,
+            "Dovecot {} over IMAPS on 127.0.0.1; {}; calame and xtask in release",
+            self.versions.dovecot, self.versions.mbsync
+        );
+        let _ = writeln!(
+            out,
+            "Dovecot's first access (raw client, untimed in the table): SELECT {}, envelope FETCH {}\n",
+            fmt_seconds(Some(f.cold_select)),
+            fmt_seconds(Some(f.cold_fetch))
+        );
+        out.push_str(&line(header));
+        out.push_str(&line(widths.map(|w| "-".repeat(w)).each_ref().map(String::as_str)));
+        for row in &rows {
+            out.push_str(&line(row.each_ref().map(String::as_str)));
+        }
+        let _ = writeln!(
+            out,
+            "\ncalame's cache on disk after the first sync: {} (envelope bytes on the wire: {})",
+            fmt_bytes(s.cache.bytes),
+            fmt_bytes(s.sync.bytes)
+        );
+        let _ = writeln!(
+            out,
+            "protocol = `seconds`/`bytes_in` of `calame sync --json` (ENABLE, SELECT, FETCH, store; after login);\n\
+             whole process = wall time of the process under /usr/bin/time (profile open, TLS, login, LIST, sync, logout)."
+        );
+        out
+    }
+
+    fn json(&self) -> String {
+        let s = self.summary();
+        let f = &self.figures;
+        let m = |m: &Median| {
+            json!({
+                "wall": m.wall,
+                "seconds": m.seconds,
+                "bytes": m.bytes,
+                "rss_kib": m.rss_kib,
+            })
+        };
+        let samples = |v: &[Sample]| -> Value {
+            v.iter()
+                .map(|s| {
+                    json!({
+                        "wall": s.wall,
+                        "seconds": s.seconds,
+                        "bytes": s.bytes,
+                        "rss_kib": s.rss_kib,
+                    })
+                })
+                .collect()
+        };
+        let raw = s.raw_env.seconds;
+        json!({
+            "bench": "sync",
+            "messages": self.args.messages,
+            "runs": self.args.runs,
+            "mailbox_bytes": f.seeded.bytes,
+            "dovecot": self.versions.dovecot,
+            "mbsync_version": self.versions.mbsync,
+            "raw": {
+                "cold_select_seconds": f.cold_select,
+                "cold_fetch_seconds": f.cold_fetch,
+                "envelopes": m(&s.raw_env),
+                "flags": m(&s.raw_flags),
+                "samples": {
+                    "envelopes": samples(&f.raw_envelopes),
+                    "flags": samples(&f.raw_flags),
+                },
+            },
+            "calame": {
+                "account_add": m(&s.add),
+                "sync": m(&s.sync),
+                "resync": m(&s.resync),
+                "cache_bytes": s.cache.bytes,
+                "samples": {
+                    "account_add": samples(&f.calame_add),
+                    "sync": samples(&f.calame_sync),
+                    "resync": samples(&f.calame_resync),
+                },
+            },
+            "mbsync": {
+                "sync": m(&s.mb_sync),
+                "sync_fsync_no": m(&s.mb_nofsync),
+                "resync": m(&s.mb_resync),
+                "samples": {
+                    "sync": samples(&f.mbsync_sync),
+                    "sync_fsync_no": samples(&f.mbsync_sync_nofsync),
+                    "resync": samples(&f.mbsync_resync),
+                },
+            },
+            "ratios": {
+                "calame_vs_raw": ratio(s.sync.seconds, raw),
+                "calame_wall_vs_raw": ratio(s.sync.wall, raw),
+                "calame_vs_mbsync": ratio(s.sync.wall, s.mb_sync.wall),
+                "calame_vs_mbsync_fsync_no": ratio(s.sync.wall, s.mb_nofsync.wall),
+                "resync_vs_mbsync": ratio(s.resync.wall, s.mb_resync.wall),
+            },
+            "targets": {
+                "calame_vs_raw_max": TARGET_VS_RAW,
+                "calame_vs_mbsync_max": 1.0,
+                "resync_seconds_max": TARGET_RESYNC_SECONDS,
+                "resync_bytes_max": TARGET_RESYNC_BYTES,
+                "rss_bytes_max": TARGET_RSS_BYTES,
+            },
+        })
+        .to_string()
+    }
+}

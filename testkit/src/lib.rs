@@ -3,6 +3,7 @@
 
 pub mod mailgen;
 pub mod peer;
+pub mod proxy;
 pub mod stack;
 
 pub use stack::{Stack, StackInfo, StackOptions, User};

@@ -1,0 +1,107 @@
+//! Fault injection: the connection is cut at random byte offsets during sync, 100 times, while
+//! another client keeps changing the folder; after each cut a clean resync must leave the cache
+//! equal to the server (UIDs and flags).
+
+use std::collections::BTreeMap;
+
+use calame_core::{Calame, Secret};
+use calame_testkit::mailgen::{self, GenOptions, Mailbox};
+use calame_testkit::proxy::{CutProxy, UNLIMITED};
+use calame_testkit::{peer, Stack};
+
+use crate::{profile, setup_for};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+fn cached(calame: &Calame, email: &str) -> BTreeMap<u32, Vec<String>> {
+    calame
+        .list(email, "INBOX", 0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let mut f = e.flags;
+            f.sort();
+            (e.uid, f)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn hundred_cuts_during_sync_leave_the_cache_equal_to_the_server() {
+    let stack = Stack::shared();
+    let user = stack.add_user("faults").unwrap();
+    let inbox = stack.create_maildir(&user.login, "INBOX").unwrap();
+    let opts = GenOptions {
+        seed: 5,
+        domain: stack.info.domain.clone(),
+        to: Mailbox::new("Agent", user.email.clone()),
+        start_unix: 1_700_000_000,
+    };
+    mailgen::seed_maildir(&inbox, &opts, 0, 300).unwrap();
+    stack.fix_mail_owner(&inbox).unwrap();
+
+    let proxy = CutProxy::start(stack.info.imaps_port).unwrap();
+    let (_tmp, calame) = profile();
+    let password = Secret::new(user.password.clone());
+    let mut setup = setup_for(stack, &user);
+    setup.imap = Some(format!("127.0.0.1:{}", proxy.port));
+    calame.add_account(setup, &password, false).await.unwrap();
+
+    let mut rng = Rng(0xC0FF_EE00_0000_0042);
+    let mut cut_errors = 0;
+    for round in 0..100u32 {
+        if round % 5 == 0 {
+            // Another client changes the folder meanwhile.
+            let a = 1 + rng.next() % 300;
+            peer::run(
+                stack,
+                &user,
+                &["store", "INBOX", &format!("{a}:{}", a + 5), "+FLAGS", "(\\Flagged)"],
+            )
+            .unwrap();
+            peer::run(
+                stack,
+                &user,
+                &[
+                    "store",
+                    "INBOX",
+                    &format!("{}", 1 + rng.next() % 300),
+                    "-FLAGS",
+                    "(\\Seen)",
+                ],
+            )
+            .unwrap();
+            peer::run(
+                stack,
+                &user,
+                &["expunge", "INBOX", &format!("{}", 1 + rng.next() % 300)],
+            )
+            .unwrap();
+            peer::run(stack, &user, &["append", "INBOX", "20"]).unwrap();
+        }
+        // Mostly within what an incremental sync reads (login and TLS included), sometimes far.
+        proxy.cut_after(if round % 3 == 0 {
+            rng.next() % 100_000
+        } else {
+            rng.next() % 8_000
+        });
+        if calame.sync_with(&user.email, Some("INBOX"), &password).await.is_err() {
+            cut_errors += 1;
+        }
+        proxy.cut_after(UNLIMITED);
+        calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
+        let server = peer::uid_flags(stack, &user, "INBOX").unwrap();
+        assert_eq!(cached(&calame, &user.email), server, "round {round}");
+    }
+    eprintln!("faults: {cut_errors} of 100 syncs were cut");
+    assert!(cut_errors >= 30, "most cuts fell inside a sync ({cut_errors})");
+}

@@ -57,7 +57,7 @@ pub enum RemoteContent {
 
 /// The headers a reader needs, decoded (RFC 2047) and bounded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "MessageHeaders")]
 pub struct Headers {
     pub from: Vec<Address>,
     pub to: Vec<Address>,

@@ -221,8 +221,18 @@ fn filter<'u>(element: &str, attribute: &str, value: &'u str, remote: RemoteCont
         ("img", "src") | (_, "background") => image(value, remote).map(Cow::Owned),
         (_, "style") => sanitise_style(value).map(Cow::Owned),
         (_, "href" | "src" | "srcset" | "action" | "formaction" | "poster" | "data" | "xlink:href") => None,
-        _ => Some(Cow::Borrowed(value)),
+        (_, "title" | "alt" | "summary" | "abbr") => Some(Cow::Borrowed(value)),
+        _ => plain_token(value).then_some(Cow::Borrowed(value)),
     }
+}
+
+/// Presentational values (`align`, `width`, `color`, `face`…) are short plain tokens; anything
+/// else in them is a broken or hostile document, not formatting.
+fn plain_token(value: &str) -> bool {
+    value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '#' | '%' | '.' | ',' | '-' | '+' | '_' | '\''))
 }
 
 /// Links: http, https and mailto only.
@@ -235,7 +245,7 @@ fn link(value: &str) -> Option<String> {
 fn image(value: &str, remote: RemoteContent) -> Option<String> {
     let url = normalise(value);
     let keep = match scheme(&url).as_deref() {
-        Some("cid") => true,
+        Some("cid") => content_id_url(&url),
         Some("data") => data_image(&url),
         Some("http" | "https") => remote == RemoteContent::Allow && is_remote(&url),
         _ => false,
@@ -243,14 +253,33 @@ fn image(value: &str, remote: RemoteContent) -> Option<String> {
     keep.then_some(url)
 }
 
-/// `data:image/png;base64,…` and the like.
+/// `cid:` URLs (RFC 2392) name a part by its Content-ID: an address, percent-encoded.
+fn content_id_url(url: &str) -> bool {
+    let id = url.get(4..).unwrap_or("");
+    !id.is_empty()
+        && id.len() <= 512
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@._%+$!~*'=&-#".contains(&b))
+}
+
+/// `data:image/png;base64,…` and the like: a raster type, base64, and nothing but base64 after
+/// the comma.
 fn data_image(url: &str) -> bool {
-    let lower = url.get(..40).unwrap_or(url).to_ascii_lowercase();
-    let Some(mime) = lower.strip_prefix("data:image/") else {
+    let Some((head, payload)) = url.split_once(',') else {
         return false;
     };
-    let subtype = mime.split([';', ',']).next().unwrap_or("");
+    let head = head.to_ascii_lowercase();
+    let Some(params) = head.strip_prefix("data:image/") else {
+        return false;
+    };
+    let mut params = params.split(';');
+    let subtype = params.next().unwrap_or("");
     DATA_IMAGES.contains(&subtype)
+        && params.any(|p| p == "base64")
+        && payload
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// Plain text from sanitised HTML, wrapped at about 100 columns, links as footnotes; layout

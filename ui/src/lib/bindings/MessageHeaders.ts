@@ -4,7 +4,7 @@ import type { Address } from "./Address";
 /**
  * The headers a reader needs, decoded (RFC 2047) and bounded.
  */
-export type Headers = { from: Array<Address>, to: Array<Address>, cc: Array<Address>, reply_to: Array<Address>, sender: Address | null, subject: string | null, 
+export type MessageHeaders = { from: Array<Address>, to: Array<Address>, cc: Array<Address>, reply_to: Array<Address>, sender: Address | null, subject: string | null, 
 /**
  * RFC 3339 with the sender's offset, e.g. `2027-03-15T09:00:00+01:00`.
  */

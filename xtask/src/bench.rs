@@ -7,14 +7,20 @@
 //!    sends `ENABLE QRESYNC`, `SELECT "INBOX" (CONDSTORE)`, then exactly Calame's envelope
 //!    `UID FETCH 1:* (...)`, and reads the response into nothing until the tagged OK: the time
 //!    from sending the FETCH to its OK, and the bytes read on the wire (TLS included, as Calame
-//!    counts them). A bare `UID FETCH 1:* (UID FLAGS)` is timed for reference. One untimed pass
+//!    counts them). A bare `UID FETCH 1:* (UID FLAGS)` is timed for reference. A first pass
 //!    before them lets Dovecot index the folder and fill its cache; its time is printed apart.
 //! 2. **Calame envelope sync**: a fresh profile, `calame account add`, then
 //!    `calame sync --folder INBOX --json` as a whole process (wall time and peak RSS, through
 //!    `/usr/bin/time`), with its own `seconds` (the sync on an open connection) and `bytes_in`.
 //! 3. **no-change resync**: the same command again on the same profile.
 //! 4. **mbsync** (isync): the same INBOX pulled into a fresh maildir (mbsync always downloads
-//!    whole messages), again with nothing changed, and a full pull with `FSync no`.
+//!    whole messages), again with nothing changed (2 s later: mbsync sleeps a second when its
+//!    maildir changed within the last one), and a full pull with `FSync no`.
+//!
+//! Every timed process starts after a `sync`, so that the writeback of an earlier step (a 1 GB
+//! maildir, its removal) does not land in its time. Profiles and maildirs go to a temporary
+//! directory (`--work-dir DIR` to pick where, e.g. `/dev/shm`). The header of the table gives
+//! the load average: other work on the machine shows in the figures.
 //!
 //! It prints a plain-text table with ratios and BRIEF.md's targets, then one JSON line
 //! (`{"bench":"sync",...}`). Nothing here asserts a timing: the bench fails only when a step does
@@ -80,6 +86,10 @@ pub struct BenchArgs {
     /// Seed of the mail generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Where Calame's profiles and mbsync's maildirs go (a temporary directory is made in it);
+    /// default: the system's temporary directory. `/dev/shm` keeps both copies in memory.
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
 }
 
 /// `cargo xtask bench`.
@@ -92,10 +102,11 @@ pub fn run_bench(root: &Path, args: BenchArgs) -> Result<()> {
         Some(path) => path.clone(),
         None => build_calame(root)?,
     };
-    let work = tempfile::Builder::new()
-        .prefix("calame-bench-")
-        .tempdir()
-        .context("creating the bench's work directory")?;
+    let work = match &args.work_dir {
+        Some(dir) => tempfile::Builder::new().prefix("calame-bench-").tempdir_in(dir),
+        None => tempfile::Builder::new().prefix("calame-bench-").tempdir(),
+    }
+    .context("creating the bench's work directory")?;
     let versions = Versions::read();
     step("starting the stack");
     let stack = Stack::start(StackOptions::default())?;
@@ -108,6 +119,8 @@ pub fn run_bench(root: &Path, args: BenchArgs) -> Result<()> {
         args: &args,
         versions,
         figures,
+        calame,
+        work: work.path().to_path_buf(),
     };
     print!("{}", report.table());
     println!("{}", report.json());
@@ -167,6 +180,10 @@ fn step(what: &str) {
 /// Everything measured in one run of the bench.
 struct Figures {
     seeded: SeedReport,
+    /// The 1-minute load average when the measures started and ended: other work on the
+    /// machine shows in the figures.
+    load_start: Option<f64>,
+    load_end: Option<f64>,
     /// Dovecot's first access: SELECT plus the first envelope FETCH (indexing, cache filling).
     cold_select: f64,
     cold_fetch: f64,
@@ -202,6 +219,7 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Resul
         seeded.bytes as f64 / 1e6,
         seeded.seconds
     );
+    let load_start = load_average();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -220,6 +238,8 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Resul
 
     let mut figures = Figures {
         seeded,
+        load_start,
+        load_end: None,
         cold_select,
         cold_fetch,
         raw_envelopes,
@@ -279,7 +299,18 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Resul
             .push(mbsync(&config, &dir, work, args.messages)?);
         fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
+    figures.load_end = load_average();
     Ok(figures)
+}
+
+/// The 1-minute load average (Linux).
+fn load_average() -> Option<f64> {
+    fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// `mailgen` straight into the INBOX maildir, owned by the mail user (as `cargo xtask seed`).
@@ -529,6 +560,9 @@ fn timed_process(program: &Path, args: &[OsString], envs: &[(&str, &str)], work:
     for (k, v) in envs {
         cmd.env(k, v);
     }
+    // Write back what earlier steps left dirty (a 1 GB maildir, its removal), so that it does
+    // not land in this process's time.
+    let _ = Command::new("sync").status();
     let started = Instant::now();
     let out = cmd
         .output()
@@ -776,7 +810,7 @@ fn fmt_bytes(b: Option<u64>) -> String {
     match b {
         None => "-".to_owned(),
         Some(b) if b < 10_000 => format!("{b} B"),
-        Some(b) if b < 10_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        Some(b) if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
         Some(b) if b < 10_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
         Some(b) => format!("{:.2} GB", b as f64 / 1e9),
     }
@@ -803,6 +837,10 @@ struct Report<'a> {
     args: &'a BenchArgs,
     versions: Versions,
     figures: Figures,
+    /// The calame binary measured.
+    calame: PathBuf,
+    /// Where the profiles and maildirs were written.
+    work: PathBuf,
 }
 
 /// The medians the table and the JSON line share.
@@ -925,7 +963,7 @@ impl Report<'_> {
                 fmt_seconds(s.mb_sync.wall),
                 "-".into(),
                 rss(&s.mb_sync),
-                fmt_ratio(ratio(s.mb_sync.wall, raw)),
+                "-".into(),
                 "1.00x".into(),
                 "".into(),
             ],
@@ -934,7 +972,7 @@ impl Report<'_> {
                 fmt_seconds(s.mb_nofsync.wall),
                 "-".into(),
                 rss(&s.mb_nofsync),
-                fmt_ratio(ratio(s.mb_nofsync.wall, raw)),
+                "-".into(),
                 fmt_ratio(ratio(s.mb_nofsync.wall, s.mb_sync.wall)),
                 format!("calame/this: {}", fmt_ratio(vs_mbsync_nofsync)),
             ],
@@ -991,12 +1029,22 @@ impl Report<'_> {
         );
         let _ = writeln!(
             out,
-            "Dovecot {} over IMAPS on 127.0.0.1; {}; calame and xtask in release",
-            self.versions.dovecot, self.versions.mbsync
+            "Dovecot {} over IMAPS on 127.0.0.1; {}; calame {}; profiles and maildirs in {}",
+            self.versions.dovecot,
+            self.versions.mbsync,
+            self.calame.display(),
+            self.work.display()
+        );
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let _ = writeln!(
+            out,
+            "{cores} cores; load average (1 min) {} at the start of the measures, {} at the end",
+            f.load_start.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")),
+            f.load_end.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"))
         );
         let _ = writeln!(
             out,
-            "Dovecot's first access (raw client, untimed in the table): SELECT {}, envelope FETCH {}\n",
+            "Dovecot's first access after seeding (raw client, before the runs below): SELECT {}, envelope FETCH {}\n",
             fmt_seconds(Some(f.cold_select)),
             fmt_seconds(Some(f.cold_fetch))
         );
@@ -1050,6 +1098,11 @@ impl Report<'_> {
             "mailbox_bytes": f.seeded.bytes,
             "dovecot": self.versions.dovecot,
             "mbsync_version": self.versions.mbsync,
+            "calame_binary": self.calame.display().to_string(),
+            "work_dir": self.work.display().to_string(),
+            "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "load_start": f.load_start,
+            "load_end": f.load_end,
             "raw": {
                 "cold_select_seconds": f.cold_select,
                 "cold_fetch_seconds": f.cold_fetch,

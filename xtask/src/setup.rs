@@ -32,6 +32,9 @@ const PACKAGES: &[&str] = &[
     "dbus",
     "gnome-keyring",
     "libsecret-tools",
+    // `cargo xtask bench`: the peer (mbsync) and GNU time for peak RSS.
+    "isync",
+    "time",
 ];
 
 /// Install the Debian packages that are missing.

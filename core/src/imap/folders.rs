@@ -70,45 +70,25 @@ pub async fn list_folders(conn: &mut Connection, account: &str) -> Result<Vec<Fo
 
 /// `INBOX` itself, or another user's or a service's inbox (`Shared/accueil/INBOX`).
 fn inbox_role(raw_name: &str, namespaces: &Namespaces) -> Option<Role> {
-    if raw_name.eq_ignore_ascii_case("INBOX") {
-        return Some(Role::Inbox);
-    }
-    let own = namespaces.ownership(raw_name);
-    let owner = own.owner?;
-    let ns = namespaces
-        .other_users
-        .iter()
-        .chain(&namespaces.shared)
-        .find(|ns| raw_name.starts_with(&ns.prefix))?;
-    let delim = ns.delimiter.as_deref()?;
-    let expected = format!("{}{}{}INBOX", ns.prefix, utf7::encode(&owner), delim);
-    raw_name.eq_ignore_ascii_case(&expected).then_some(Role::Inbox)
+    let inbox = raw_name.eq_ignore_ascii_case("INBOX")
+        || namespaces
+            .path_in_mailbox(raw_name)
+            .is_some_and(|p| p.eq_ignore_ascii_case("INBOX"));
+    inbox.then_some(Role::Inbox)
 }
 
 /// The role a folder's name suggests, for a folder at the top of its mailbox: `Sent`,
 /// `Envoyés`, `Corbeille`... as Thunderbird and FairEmail recognise them.
 fn guess_role(raw_name: &str, namespaces: &Namespaces) -> Option<Role> {
-    let own = namespaces.ownership(raw_name);
-    let relative = match &own.owner {
-        Some(owner) => {
-            let ns = namespaces
-                .other_users
-                .iter()
-                .chain(&namespaces.shared)
-                .find(|ns| raw_name.starts_with(&ns.prefix))?;
-            let delim = ns.delimiter.as_deref()?;
-            raw_name
-                .strip_prefix(&format!("{}{}{}", ns.prefix, utf7::encode(owner), delim))?
-                .to_owned()
-        }
-        None if own.shared => return None,
+    let relative = match namespaces.path_in_mailbox(raw_name) {
+        Some(path) => path,
+        None if namespaces.ownership(raw_name).shared => return None,
         None => raw_name
             .strip_prefix("INBOX.")
             .or_else(|| raw_name.strip_prefix("INBOX/"))
-            .unwrap_or(raw_name)
-            .to_owned(),
+            .unwrap_or(raw_name),
     };
-    let name = utf7::decode(&relative).to_lowercase();
+    let name = utf7::decode(relative).to_lowercase();
     let role = match name.as_str() {
         "sent" | "sent items" | "sent messages" | "sent mail" | "envoyés" | "éléments envoyés" | "messages envoyés" => {
             Role::Sent

@@ -49,14 +49,28 @@ impl Namespaces {
         })
     }
 
+    /// For a folder in another user's or the shared namespace, its path inside that mailbox
+    /// (`Shared/accueil/Demandes` -> `Demandes`); `None` for one's own folders and for roots.
+    pub fn path_in_mailbox<'a>(&self, raw_name: &'a str) -> Option<&'a str> {
+        let ns = self.namespace_of(raw_name)?;
+        let delim = ns.delimiter.as_deref().filter(|d| !d.is_empty())?;
+        let (_owner, path) = raw_name.strip_prefix(ns.prefix.as_str())?.split_once(delim)?;
+        (!path.is_empty()).then_some(path)
+    }
+
+    /// The other users' or shared namespace a folder is in (the longest matching prefix).
+    fn namespace_of(&self, raw_name: &str) -> Option<&Namespace> {
+        self.other_users
+            .iter()
+            .chain(&self.shared)
+            .filter(|ns| !ns.prefix.is_empty() && has_prefix(raw_name, &ns.prefix, ns.delimiter.as_deref()))
+            .max_by_key(|ns| ns.prefix.len())
+    }
+
     /// Who owns a folder (its raw, undecoded name): other users' and shared namespaces name the
     /// owner in the first level below their prefix (`Shared/accueil/Demandes` -> `accueil`).
     pub fn ownership(&self, raw_name: &str) -> Ownership {
-        let groups = self.other_users.iter().chain(&self.shared);
-        let best = groups
-            .filter(|ns| !ns.prefix.is_empty() && has_prefix(raw_name, &ns.prefix, ns.delimiter.as_deref()))
-            .max_by_key(|ns| ns.prefix.len());
-        let Some(ns) = best else {
+        let Some(ns) = self.namespace_of(raw_name) else {
             return Ownership {
                 shared: false,
                 owner: None,

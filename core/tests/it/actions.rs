@@ -7,22 +7,7 @@ use calame_core::{Action, Secret};
 use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::{peer, Stack};
 
-use crate::{profile, setup_for};
-
-/// A small deterministic generator (xorshift64*), so that a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::{profile, setup_for, Rng};
 
 const FOLDERS: [&str; 4] = ["INBOX", "Archive", "Trash", "Projets"];
 const FLAGS: [&str; 4] = ["\\Seen", "\\Flagged", "$Traite", "\\Answered"];

@@ -9,18 +9,7 @@ use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::proxy::{CutProxy, UNLIMITED};
 use calame_testkit::{peer, Stack};
 
-use crate::{profile, setup_for};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use crate::{profile, setup_for, Rng};
 
 fn cached(calame: &Calame, email: &str) -> BTreeMap<u32, Vec<String>> {
     calame
@@ -61,7 +50,7 @@ async fn hundred_cuts_during_sync_leave_the_cache_equal_to_the_server() {
     for round in 0..100u32 {
         if round % 5 == 0 {
             // Another client changes the folder meanwhile.
-            let a = 1 + rng.next() % 300;
+            let a = 1 + rng.next_u64() % 300;
             peer::run(
                 stack,
                 &user,
@@ -74,7 +63,7 @@ async fn hundred_cuts_during_sync_leave_the_cache_equal_to_the_server() {
                 &[
                     "store",
                     "INBOX",
-                    &format!("{}", 1 + rng.next() % 300),
+                    &format!("{}", 1 + rng.next_u64() % 300),
                     "-FLAGS",
                     "(\\Seen)",
                 ],
@@ -83,16 +72,16 @@ async fn hundred_cuts_during_sync_leave_the_cache_equal_to_the_server() {
             peer::run(
                 stack,
                 &user,
-                &["expunge", "INBOX", &format!("{}", 1 + rng.next() % 300)],
+                &["expunge", "INBOX", &format!("{}", 1 + rng.next_u64() % 300)],
             )
             .unwrap();
             peer::run(stack, &user, &["append", "INBOX", "20"]).unwrap();
         }
         // Mostly within what an incremental sync reads (login and TLS included), sometimes far.
         proxy.cut_after(if round % 3 == 0 {
-            rng.next() % 100_000
+            rng.next_u64() % 100_000
         } else {
-            rng.next() % 8_000
+            rng.next_u64() % 8_000
         });
         if calame.sync_with(&user.email, Some("INBOX"), &password).await.is_err() {
             cut_errors += 1;

@@ -36,3 +36,19 @@ pub fn profile() -> (tempfile::TempDir, Calame) {
 pub fn password(stack: &Stack, login: &str) -> calame_core::Secret<String> {
     calame_core::Secret::new(stack.user(login).password.clone())
 }
+
+/// A small deterministic generator (xorshift64*), so that a failing random test can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}

@@ -485,17 +485,8 @@ fn seeded_account(
     tempfile::TempDir,
     calame_testkit::mailgen::GenOptions,
 ) {
-    use calame_testkit::mailgen::{self, GenOptions, Mailbox};
     let user = stack.add_user(name).unwrap();
-    let inbox = stack.create_maildir(&user.login, "INBOX").unwrap();
-    let opts = GenOptions {
-        seed,
-        domain: stack.info.domain.clone(),
-        to: Mailbox::new("Agent", user.email.clone()),
-        start_unix: 1_700_000_000,
-    };
-    mailgen::seed_maildir(&inbox, &opts, 0, count).unwrap();
-    stack.fix_mail_owner(&inbox).unwrap();
+    let (opts, _) = stack.seed(&user, "INBOX", seed, count).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut args = add_args(stack, "alice");
     args[2] = user.email.clone();

@@ -290,6 +290,28 @@ impl Stack {
         self.mail_owner().chown_tree(path)
     }
 
+    /// Writes `count` generated messages (seeded by `seed`, addressed to the user) straight
+    /// into the user's `folder` (server spelling), owned by the mail user; returns the options,
+    /// from which tests predict what the messages hold.
+    pub fn seed(
+        &self,
+        user: &User,
+        folder: &str,
+        seed: u64,
+        count: u64,
+    ) -> Result<(crate::mailgen::GenOptions, crate::mailgen::SeedReport)> {
+        let dir = self.create_maildir(&user.login, folder)?;
+        let opts = crate::mailgen::GenOptions {
+            seed,
+            domain: self.info.domain.clone(),
+            to: crate::mailgen::Mailbox::new(user.login.clone(), user.email.clone()),
+            start_unix: 1_700_000_000,
+        };
+        let report = crate::mailgen::seed_maildir(&dir, &opts, 0, count)?;
+        self.fix_mail_owner(&dir)?;
+        Ok((opts, report))
+    }
+
     /// Adds a user (password `LOGIN-pw`, email `LOGIN@example.test`) with a mailbox and a
     /// calendar, while the stack runs; returns once Dovecot accepts the login (up to a second,
     /// Dovecot re-reads its passwd-file at most once a second). Not recorded in `stack.json`.

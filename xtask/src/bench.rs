@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use calame_core::envelope::HEADER_FIELDS;
-use calame_testkit::mailgen::{self, GenOptions, Mailbox, SeedReport};
+use calame_testkit::mailgen::SeedReport;
 use calame_testkit::{Stack, StackInfo, StackOptions};
 use clap::Args;
 use rustls::pki_types::pem::PemObject;
@@ -316,16 +316,7 @@ fn load_average() -> Option<f64> {
 /// `mailgen` straight into the INBOX maildir, owned by the mail user (as `cargo xtask seed`).
 fn seed(stack: &Stack, count: u64, seed: u64) -> Result<SeedReport> {
     let user = stack.user(LOGIN).clone();
-    let dir = stack.create_maildir(LOGIN, "INBOX")?;
-    let opts = GenOptions {
-        seed,
-        domain: stack.info.domain.clone(),
-        to: Mailbox::new(user.login.clone(), user.email.clone()),
-        start_unix: 1_700_000_000,
-    };
-    let report = mailgen::seed_maildir(&dir, &opts, 0, count)?;
-    stack.fix_mail_owner(&dir)?;
-    Ok(report)
+    Ok(stack.seed(&user, "INBOX", seed, count)?.1)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::{Stack, StackInfo, StackOptions};
 use clap::{Parser, Subcommand};
 
@@ -124,22 +123,15 @@ pub(crate) fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Result<()> {
 fn seed_folder(file: &Path, login: &str, folder: &str, count: u64, seed: u64) -> Result<()> {
     let stack = Stack::attach(file)?;
     let user = stack.user(login).clone();
-    let dir = stack.create_maildir(login, folder)?;
-    let opts = GenOptions {
-        seed,
-        domain: stack.info.domain.clone(),
-        to: Mailbox::new(user.login.clone(), user.email.clone()),
-        start_unix: 1_700_000_000,
-    };
-    let report = mailgen::seed_maildir(&dir, &opts, 0, count)?;
-    let chown = Instant::now();
-    stack.fix_mail_owner(&dir)?;
+    let started = Instant::now();
+    let (_, report) = stack.seed(&user, folder, seed, count)?;
+    let chown = started.elapsed().as_secs_f64() - report.seconds;
     println!(
         "seeded {} messages ({:.1} MB) into {login}/{folder} in {:.1} s (+{:.1} s chown)",
         report.messages,
         report.bytes as f64 / 1e6,
         report.seconds,
-        chown.elapsed().as_secs_f64()
+        chown.max(0.0)
     );
     Ok(())
 }

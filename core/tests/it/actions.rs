@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use calame_core::{Action, Secret};
-use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::{peer, Stack};
 
 use crate::{profile, setup_for, Rng};
@@ -17,15 +16,7 @@ async fn thousand_random_offline_actions_replay_to_the_expected_state() {
     let stack = Stack::shared();
     let user = stack.add_user("actions-random").unwrap();
     for (i, folder) in ["INBOX", "Archive", "Projets"].iter().enumerate() {
-        let dir = stack.create_maildir(&user.login, folder).unwrap();
-        let opts = GenOptions {
-            seed: 100 + i as u64,
-            domain: stack.info.domain.clone(),
-            to: Mailbox::new("Agent", user.email.clone()),
-            start_unix: 1_700_000_000,
-        };
-        mailgen::seed_maildir(&dir, &opts, 0, 400).unwrap();
-        stack.fix_mail_owner(&dir).unwrap();
+        stack.seed(&user, folder, 100 + i as u64, 400).unwrap();
     }
     let (_tmp, calame) = profile();
     let password = Secret::new(user.password.clone());

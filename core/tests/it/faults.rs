@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use calame_core::{Calame, Secret};
-use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::proxy::{CutProxy, UNLIMITED};
 use calame_testkit::{peer, Stack};
 
@@ -28,15 +27,7 @@ fn cached(calame: &Calame, email: &str) -> BTreeMap<u32, Vec<String>> {
 async fn hundred_cuts_during_sync_leave_the_cache_equal_to_the_server() {
     let stack = Stack::shared();
     let user = stack.add_user("faults").unwrap();
-    let inbox = stack.create_maildir(&user.login, "INBOX").unwrap();
-    let opts = GenOptions {
-        seed: 5,
-        domain: stack.info.domain.clone(),
-        to: Mailbox::new("Agent", user.email.clone()),
-        start_unix: 1_700_000_000,
-    };
-    mailgen::seed_maildir(&inbox, &opts, 0, 300).unwrap();
-    stack.fix_mail_owner(&inbox).unwrap();
+    stack.seed(&user, "INBOX", 5, 300).unwrap();
 
     let proxy = CutProxy::start(stack.info.imaps_port).unwrap();
     let (_tmp, calame) = profile();

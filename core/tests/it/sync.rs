@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use calame_core::{Calame, SyncReport};
-use calame_testkit::mailgen::{self, GenOptions, Mailbox};
 use calame_testkit::{peer, Stack, StackOptions, User};
 
 use crate::{profile, setup_for};
@@ -12,15 +11,7 @@ use crate::{profile, setup_for};
 /// A private user with `count` generated messages in INBOX, and a profile with its account.
 async fn seeded(stack: &Stack, name: &str, count: u64) -> (User, tempfile::TempDir, Calame) {
     let user = stack.add_user(name).unwrap();
-    let dir = stack.create_maildir(&user.login, "INBOX").unwrap();
-    let opts = GenOptions {
-        seed: 7,
-        domain: stack.info.domain.clone(),
-        to: Mailbox::new(user.login.clone(), user.email.clone()),
-        start_unix: 1_700_000_000,
-    };
-    mailgen::seed_maildir(&dir, &opts, 0, count).unwrap();
-    stack.fix_mail_owner(&dir).unwrap();
+    stack.seed(&user, "INBOX", 7, count).unwrap();
     let (tmp, calame) = profile();
     let password = calame_core::Secret::new(user.password.clone());
     calame

@@ -41,6 +41,9 @@ pub struct Store {
     folders: sled::Tree,
     folder_states: sled::Tree,
     envelopes: sled::Tree,
+    /// Per folder id, a number that changes whenever its set of messages changes (what a
+    /// derived index compares to know it is stale).
+    generations: sled::Tree,
     path: PathBuf,
     /// Message bodies, as files beside the database: `bodies/<folder id>/<uid>.eml`.
     bodies: PathBuf,
@@ -85,11 +88,13 @@ impl Store {
         let folders = db.open_tree("folders").map_err(|e| e.to_string())?;
         let folder_states = db.open_tree("folder_states").map_err(|e| e.to_string())?;
         let envelopes = db.open_tree("envelopes").map_err(|e| e.to_string())?;
+        let generations = db.open_tree("generations").map_err(|e| e.to_string())?;
         Ok(Store {
             db,
             folders,
             folder_states,
             envelopes,
+            generations,
             path: path.to_owned(),
             bodies: bodies_dir(path),
             rebuilt: false,
@@ -182,7 +187,9 @@ impl Store {
         for key in self.envelopes.scan_prefix(id.to_be_bytes()).keys() {
             batch.remove(key.map_err(|e| self.err(e))?);
         }
-        self.envelopes.apply_batch(batch).map_err(|e| self.err(e))
+        self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.generations.remove(id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// Apply a folder's changes, then record its new state. The state goes last: after a crash
@@ -211,6 +218,9 @@ impl Store {
             batch.remove(&envelope_key(state.id, *uid)[..]);
         }
         self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
+        if !changes.upsert.is_empty() || !changes.remove.is_empty() {
+            self.bump_generation(state.id)?;
+        }
         self.put_state(account, raw_name, state)?;
         self.db.flush().map_err(|e| self.err(e))?;
         Ok(())
@@ -281,6 +291,23 @@ impl Store {
     pub fn envelope(&self, id: u64, uid: u32) -> Result<Option<Envelope>> {
         let value = self.envelopes.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
         Ok(value.and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    /// The folder's generation: changes whenever messages are added to or removed from its copy
+    /// (flag changes leave it alone). 0 before any.
+    pub fn generation(&self, id: u64) -> Result<u64> {
+        let value = self.generations.get(id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(value
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    fn bump_generation(&self, id: u64) -> Result<()> {
+        let next = self.db.generate_id().map_err(|e| self.err(e))?.saturating_add(1);
+        self.generations
+            .insert(id.to_be_bytes(), &next.to_be_bytes())
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// How many messages of the folder are cached.
@@ -416,7 +443,10 @@ mod tests {
             upsert: (1..=300).map(envelope).collect(),
             ..Default::default()
         };
+        assert_eq!(store.generation(state.id).unwrap(), 0);
         store.apply("a@x", "INBOX", &state, &changes).unwrap();
+        let first = store.generation(state.id).unwrap();
+        assert_ne!(first, 0);
         let page = store.envelopes(state.id, 0, 2).unwrap();
         assert_eq!(page.iter().map(|e| e.uid).collect::<Vec<_>>(), vec![300, 299]);
         let flags = Changes {
@@ -425,6 +455,14 @@ mod tests {
             ..Default::default()
         };
         store.apply("a@x", "INBOX", &state, &flags).unwrap();
+        let second = store.generation(state.id).unwrap();
+        assert_ne!(second, first, "a removal changes the generation");
+        let only_flags = Changes {
+            flags: vec![(6, vec!["\\Seen".into()], None)],
+            ..Default::default()
+        };
+        store.apply("a@x", "INBOX", &state, &only_flags).unwrap();
+        assert_eq!(store.generation(state.id).unwrap(), second, "flags leave it alone");
         let all = store.uid_flags(state.id).unwrap();
         assert_eq!(all.len(), 299);
         assert_eq!(all[&5], vec!["\\Seen".to_owned()]);

@@ -231,17 +231,24 @@ async fn sync(calame: &Calame, account: Option<&str>, folder: Option<&str>, json
     };
     let mut total = calame_core::SyncReport::default();
     for email in &emails {
-        let r = calame.sync(email, folder).await?;
+        // Progress on stderr for large fetches: a line every tenth.
+        let mut shown = (String::new(), 0u64);
+        let mut progress = |p: &calame_core::sync::Progress| {
+            if p.total < 1000 {
+                return;
+            }
+            let tenth = (p.done * 10 / p.total).min(10);
+            if shown.0 != p.folder || tenth > shown.1 {
+                eprintln!("calame: {} {}% ({}/{})", p.folder, tenth * 10, p.done, p.total);
+                shown = (p.folder.clone(), tenth);
+            }
+        };
+        let r = calame.sync_progress(email, folder, &mut progress).await?;
         eprintln!(
             "calame: {email}: {} folders, {} new, {} changed, {} gone ({:.2} s)",
             r.folders, r.messages_new, r.messages_changed, r.messages_gone, r.seconds
         );
-        total.folders += r.folders;
-        total.messages_new += r.messages_new;
-        total.messages_changed += r.messages_changed;
-        total.messages_gone += r.messages_gone;
-        total.seconds += r.seconds;
-        total.bytes_in += r.bytes_in;
+        total.add(r);
     }
     if json {
         print_json(&total)?;

@@ -33,7 +33,8 @@ pub struct Envelope {
     pub references: Vec<String>,
     /// The root of the thread this message belongs to (its first reference, else itself).
     pub thread_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The message's mod-sequence (CONDSTORE), when the server has them.
+    #[serde(default)]
     #[ts(skip)]
     pub modseq: Option<u64>,
 }

@@ -3,6 +3,7 @@
 
 mod connect;
 mod counted;
+mod fetch;
 mod folders;
 mod idle;
 mod mailbox;
@@ -16,11 +17,12 @@ use std::fmt::Debug;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use connect::connect;
+pub use fetch::{parse_fetch, uid_fetch_each, FetchItem, Fetched};
 pub use folders::list_folders;
 pub use idle::idle;
 pub use mailbox::{
-    copy_uids, enable_qresync, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, move_uids, select, select_plain,
-    store_flags, uid_search_all, uid_set, Selection,
+    copy_uids, enable_qresync, envelope_query, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, internal_date,
+    move_uids, raw_envelope, select, select_plain, store_flags, uid_search_all, uid_set, RawEnvelope, Selection,
 };
 pub use namespace::Namespaces;
 
@@ -39,12 +41,20 @@ pub struct Connection {
     pub host: String,
     pub capabilities: Vec<String>,
     bytes_in: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// For the tags of commands written directly on the socket (async-imap's are `A0001`...).
+    tags: u32,
 }
 
 impl Connection {
     /// Bytes received on the wire so far (TLS included).
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A fresh tag for a command written directly on the socket.
+    pub(crate) fn next_tag(&mut self) -> String {
+        self.tags = self.tags.wrapping_add(1);
+        format!("C{}", self.tags)
     }
 
     pub fn has(&self, capability: &str) -> bool {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::folder::Folder;
 
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
@@ -35,7 +35,8 @@ pub struct Changes {
     pub remove: Vec<u32>,
 }
 
-#[derive(Debug)]
+/// A handle on the cache; clones share it (sled's handles are reference-counted).
+#[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
     folders: sled::Tree,
@@ -197,22 +198,19 @@ impl Store {
     pub fn apply(&self, account: &str, raw_name: &str, state: &FolderState, changes: &Changes) -> Result<()> {
         let mut batch = sled::Batch::default();
         for e in &changes.upsert {
-            batch.insert(
-                &envelope_key(state.id, e.uid)[..],
-                serde_json::to_vec(e).map_err(|x| self.err(x))?,
-            );
+            batch.insert(&envelope_key(state.id, e.uid)[..], self.encode(e)?);
         }
         for (uid, flags, modseq) in &changes.flags {
             let key = envelope_key(state.id, *uid);
             let Some(old) = self.envelopes.get(key).map_err(|e| self.err(e))? else {
                 continue;
             };
-            let Ok(mut e) = serde_json::from_slice::<Envelope>(&old) else {
+            let Some(mut e) = decode(&old) else {
                 continue;
             };
             e.flags.clone_from(flags);
             e.modseq = *modseq;
-            batch.insert(&key[..], serde_json::to_vec(&e).map_err(|x| self.err(x))?);
+            batch.insert(&key[..], self.encode(&e)?);
         }
         for uid in &changes.remove {
             batch.remove(&envelope_key(state.id, *uid)[..]);
@@ -224,6 +222,29 @@ impl Store {
         self.put_state(account, raw_name, state)?;
         self.db.flush().map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Add envelopes as a sync streams them in (the folder's state is recorded apart, with
+    /// [`Store::put_folder_state`], once what lies below its UIDNEXT is all here).
+    pub fn put_envelopes(&self, id: u64, envelopes: &[Envelope]) -> Result<()> {
+        if envelopes.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for e in envelopes {
+            batch.insert(&envelope_key(id, e.uid)[..], self.encode(e)?);
+        }
+        self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.bump_generation(id)
+    }
+
+    /// Record where a folder's copy stands (see [`Store::apply`] for the order that matters).
+    pub fn put_folder_state(&self, account: &str, raw_name: &str, state: &FolderState) -> Result<()> {
+        self.put_state(account, raw_name, state)
+    }
+
+    fn encode(&self, e: &Envelope) -> Result<Vec<u8>> {
+        postcard::to_stdvec(e).map_err(|x| self.err(x))
     }
 
     /// Forget a folder's messages: its next sync reads it afresh from the server.
@@ -279,9 +300,7 @@ impl Store {
         for item in self.envelopes.scan_prefix(id.to_be_bytes()) {
             let (key, value) = item.map_err(|e| self.err(e))?;
             let Some(uid) = uid_of(&key) else { continue };
-            let flags = serde_json::from_slice::<Envelope>(&value)
-                .map(|e| e.flags)
-                .unwrap_or_default();
+            let flags = decode(&value).map(|e| e.flags).unwrap_or_default();
             out.insert(uid, flags);
         }
         Ok(out)
@@ -290,7 +309,7 @@ impl Store {
     /// One cached envelope.
     pub fn envelope(&self, id: u64, uid: u32) -> Result<Option<Envelope>> {
         let value = self.envelopes.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
-        Ok(value.and_then(|v| serde_json::from_slice(&v).ok()))
+        Ok(value.and_then(|v| decode(&v)))
     }
 
     /// The folder's generation: changes whenever messages are added to or removed from its copy
@@ -327,9 +346,9 @@ impl Store {
             .take(limit)
         {
             let (_, value) = item.map_err(|e| self.err(e))?;
-            match serde_json::from_slice::<Envelope>(&value) {
-                Ok(e) => out.push(e),
-                Err(e) => tracing::warn!("skipping an unreadable envelope: {e}"),
+            match decode(&value) {
+                Some(e) => out.push(e),
+                None => tracing::warn!("skipping an unreadable envelope"),
             }
         }
         Ok(out)
@@ -362,6 +381,12 @@ impl Store {
         std::fs::write(&tmp, bytes).map_err(|e| Error::storage(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))
     }
+}
+
+/// Envelopes are stored in postcard, compact and quick to read back; a record that does not
+/// decode is treated as missing.
+fn decode(bytes: &[u8]) -> Option<Envelope> {
+    postcard::from_bytes(bytes).ok()
 }
 
 fn bodies_dir(cache: &Path) -> PathBuf {

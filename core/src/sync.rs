@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use serde::Serialize;
+use ts_rs::TS;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::folder::Folder;
-use crate::imap::{self, Connection};
-use crate::store::{Changes, Store};
+use crate::imap::{self, Connection, RawEnvelope};
+use crate::store::{Changes, FolderState, Store};
 use plan::{Cached, FlagRefresh};
 
 /// What a sync did (`calame sync --json`).
@@ -27,6 +28,24 @@ pub struct SyncReport {
     /// What changed, folder by folder (for notifications and `watch`).
     #[serde(skip)]
     pub deltas: Vec<FolderDelta>,
+    /// Folders the server would not open (gone, or no right to read), with its answer.
+    #[serde(skip)]
+    pub refused: Vec<(String, String)>,
+}
+
+impl SyncReport {
+    /// Add another sync's figures to these.
+    pub fn add(&mut self, other: SyncReport) {
+        self.folders += other.folders;
+        self.messages_new += other.messages_new;
+        self.messages_changed += other.messages_changed;
+        self.messages_gone += other.messages_gone;
+        self.events += other.events;
+        self.seconds += other.seconds;
+        self.bytes_in += other.bytes_in;
+        self.deltas.extend(other.deltas);
+        self.refused.extend(other.refused);
+    }
 }
 
 /// The changes a sync brought to one folder (raw name).
@@ -38,12 +57,26 @@ pub struct FolderDelta {
     pub gone: Vec<u32>,
 }
 
-/// Sync every selectable folder in `folders` over one connection.
+/// How far a sync has got, for a progress bar: new messages fetched of one folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Progress {
+    pub account: String,
+    /// The folder's name as `folders` shows it.
+    pub folder: String,
+    pub done: u64,
+    /// What the server announced (an upper bound on a resync).
+    pub total: u64,
+}
+
+/// Sync every selectable folder in `folders` over one connection. A folder the server will not
+/// open is listed in the report's `refused` and the others go on.
 pub async fn sync_folders(
     conn: &mut Connection,
     store: &Store,
     account: &str,
     folders: &[Folder],
+    progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport> {
     let started = Instant::now();
     let bytes_before = conn.bytes_in();
@@ -51,41 +84,69 @@ pub async fn sync_folders(
     let condstore = qresync || conn.has("CONDSTORE");
     let mut report = SyncReport::default();
     for folder in folders.iter().filter(|f| f.selectable) {
-        let raw = folder.raw_name.as_deref().unwrap_or(&folder.name);
-        sync_folder(conn, store, account, raw, qresync, condstore, &mut report).await?;
-        report.folders += 1;
+        let target = Target {
+            store,
+            account,
+            raw: folder.raw_name.as_deref().unwrap_or(&folder.name),
+            name: &folder.name,
+        };
+        match sync_folder(conn, &target, qresync, condstore, &mut report, progress).await {
+            Ok(()) => report.folders += 1,
+            Err(Error::Refused(why)) => {
+                tracing::warn!("{account}: skipping {}: {why}", folder.name);
+                report.refused.push((folder.name.clone(), why));
+            }
+            Err(e) => return Err(e),
+        }
     }
     report.seconds = started.elapsed().as_secs_f64();
     report.bytes_in = conn.bytes_in().saturating_sub(bytes_before);
     Ok(report)
 }
 
+/// The folder a sync works on, and where its copy goes.
+struct Target<'a> {
+    store: &'a Store,
+    account: &'a str,
+    /// As the server names it (modified UTF-7).
+    raw: &'a str,
+    /// Decoded, for progress reports.
+    name: &'a str,
+}
+
 async fn sync_folder(
     conn: &mut Connection,
-    store: &Store,
-    account: &str,
-    raw: &str,
+    target: &Target<'_>,
     qresync: bool,
     condstore: bool,
     report: &mut SyncReport,
+    progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
-    let state = store.folder_state(account, raw)?;
+    let store = target.store;
+    let state = store.folder_state(target.account, target.raw)?;
     let known = state.and_then(|s| s.highestmodseq.map(|m| (s.uidvalidity, m)));
-    let selection = imap::select(conn, raw, known, qresync).await?;
+    let selection = imap::select(conn, target.raw, known, qresync).await?;
     let server = selection.selected;
+    let qresync_select = qresync && known.is_some();
     let cached = match state {
         Some(s) => Some(Cached {
             uidvalidity: s.uidvalidity,
             uidnext: s.uidnext,
             highestmodseq: s.highestmodseq,
-            count: store.count(s.id)?,
+            // Counting a large folder costs a scan; the QRESYNC plan does not need it.
+            count: if qresync_select && s.uidvalidity == server.uidvalidity {
+                0
+            } else {
+                store.count(s.id)?
+            },
         }),
         None => None,
     };
-    let plan = plan::plan(cached.as_ref(), &server, qresync && known.is_some());
-    let mut state = match state {
-        Some(s) if !plan.discard => s,
-        _ => store.reset_folder(account, raw, server.uidvalidity)?,
+    let plan = plan::plan(cached.as_ref(), &server, qresync_select);
+    let before = state.filter(|_| !plan.discard);
+    let mut state = match before {
+        Some(s) => s,
+        None => store.reset_folder(target.account, target.raw, server.uidvalidity)?,
     };
     let mut changes = Changes::default();
     // QRESYNC already said what vanished and changed.
@@ -99,55 +160,210 @@ async fn sync_folder(
             changes.flags.push((*uid, flags.clone(), *modseq));
         }
     }
-    let cached_before = store.count(state.id)?;
+    // Only changes to a folder we already knew are news (not a first sync of 100,000 messages).
+    let is_news = before.is_some();
+    let mut fetched = Fetched::default();
     if let Some(from) = plan.fetch_from {
-        let new = imap::fetch_envelopes(conn, &format!("{from}:*"), condstore).await?;
-        // `n:*` always returns the last message, even below n.
-        changes.upsert.extend(new.into_iter().filter(|e| e.uid >= from));
+        let first_sync = before.is_none();
+        fetched = fetch_new(
+            conn, target, &state, &server, from, condstore, first_sync, is_news, progress,
+        )
+        .await?;
     }
-    let last_known = state.uidnext.saturating_sub(1);
-    if last_known > 0 && cached_before > 0 {
-        let range = format!("1:{last_known}");
-        let refresh = match plan.flags {
-            FlagRefresh::None => None,
-            FlagRefresh::ChangedSince(m) => Some(imap::fetch_flags(conn, &range, Some(m)).await?),
-            FlagRefresh::All => Some(imap::fetch_flags(conn, &range, None).await?),
-        };
-        if let Some(server_flags) = refresh {
+    if plan.flags != FlagRefresh::None || plan.find_expunged {
+        let last_known = state.uidnext.saturating_sub(1);
+        if last_known > 0 {
+            let range = format!("1:{last_known}");
+            let refresh = match plan.flags {
+                FlagRefresh::None => None,
+                FlagRefresh::ChangedSince(m) => Some(imap::fetch_flags(conn, &range, Some(m)).await?),
+                FlagRefresh::All => Some(imap::fetch_flags(conn, &range, None).await?),
+            };
             let cached_flags = store.uid_flags(state.id)?;
-            for (uid, (flags, modseq)) in server_flags {
-                if cached_flags.get(&uid).is_some_and(|c| !plan::same_flags(c, &flags)) {
-                    changes.flags.push((uid, flags, modseq));
+            if let Some(server_flags) = refresh {
+                for (uid, (flags, modseq)) in server_flags {
+                    if cached_flags.get(&uid).is_some_and(|c| !plan::same_flags(c, &flags)) {
+                        changes.flags.push((uid, flags, modseq));
+                    }
                 }
             }
-        }
-        let after_new = cached_before + u32::try_from(changes.upsert.len()).unwrap_or(u32::MAX);
-        if plan.find_expunged && plan::expunges_possible(after_new, server.exists) {
-            let on_server = imap::uid_search_all(conn).await?;
-            let cached: BTreeSet<u32> = store.uid_flags(state.id)?.into_keys().collect();
-            changes.remove.extend(plan::gone(&cached, &on_server));
+            let count = u32::try_from(cached_flags.len()).unwrap_or(u32::MAX);
+            if plan.find_expunged && plan::expunges_possible(count, server.exists) {
+                let on_server = imap::uid_search_all(conn).await?;
+                let cached: BTreeSet<u32> = cached_flags.into_keys().collect();
+                changes.remove.extend(plan::gone(&cached, &on_server));
+            }
         }
     }
-    // Only changes to a folder we already knew are news (not a first sync of 100,000 messages).
-    if cached.is_some() && !plan.discard {
+    if is_news {
         report.deltas.push(FolderDelta {
-            folder: raw.to_owned(),
-            new: changes.upsert.clone(),
+            folder: target.raw.to_owned(),
+            new: fetched.kept,
             flags: changes.flags.iter().map(|(u, f, _)| (*u, f.clone())).collect(),
             gone: changes.remove.clone(),
         });
     }
-    report.messages_new += changes.upsert.len() as u64;
+    report.messages_new += fetched.count;
     report.messages_changed += changes.flags.len() as u64;
     report.messages_gone += changes.remove.len() as u64;
     state.uidvalidity = server.uidvalidity;
-    let newest = changes
-        .upsert
-        .iter()
-        .map(|e| e.uid.saturating_add(1))
-        .max()
-        .unwrap_or(0);
-    state.uidnext = server.uidnext.max(newest).max(state.uidnext);
+    state.uidnext = server.uidnext.max(fetched.next_uid).max(state.uidnext);
     state.highestmodseq = server.highestmodseq;
-    store.apply(account, raw, &state, &changes)
+    let unchanged = changes.upsert.is_empty() && changes.flags.is_empty() && changes.remove.is_empty();
+    if unchanged && before == Some(state) {
+        return Ok(());
+    }
+    store.apply(target.account, target.raw, &state, &changes)
+}
+
+/// What fetching the new messages brought.
+#[derive(Debug, Default)]
+struct Fetched {
+    /// New messages (a message fetched twice counts once).
+    count: u64,
+    /// One past the highest UID fetched (0 when none).
+    next_uid: u32,
+    /// The new envelopes themselves, when they are news.
+    kept: Vec<crate::envelope::Envelope>,
+}
+
+/// Work for the thread that parses and stores envelopes while the socket is read.
+enum Job {
+    Envelopes(Vec<RawEnvelope>),
+    /// Everything below this state's UIDNEXT is stored: record it.
+    Commit(FolderState),
+}
+
+/// Envelopes parsed and written per batch.
+const BATCH: usize = 512;
+/// Batches in flight between the reader and the writer: the reader waits beyond that.
+const IN_FLIGHT: usize = 8;
+
+/// Fetch the envelopes of the messages from UID `from` on, newest first then in ascending
+/// chunks (see [`plan::fetch_ranges`]), streamed into the store by a writer thread: parsing and
+/// writing overlap with reading the socket, and memory stays flat whatever the folder's size.
+/// Once a chunk is stored the folder's state advances past it, so an interrupted first sync of
+/// a large folder resumes where it stopped.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_new(
+    conn: &mut Connection,
+    target: &Target<'_>,
+    state: &FolderState,
+    server: &plan::Selected,
+    from: u32,
+    condstore: bool,
+    first_sync: bool,
+    keep: bool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Fetched> {
+    let ranges = plan::fetch_ranges(from, server.uidnext);
+    let query = imap::envelope_query(condstore);
+    let commands: Vec<(String, String)> = ranges.iter().map(|r| (r.set.clone(), query.clone())).collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(IN_FLIGHT);
+    let writer = {
+        let store = target.store.clone();
+        let (account, raw, id) = (target.account.to_owned(), target.raw.to_owned(), state.id);
+        tokio::task::spawn_blocking(move || write_envelopes(&store, &account, &raw, id, keep, &rx))
+    };
+    // A chunk's state: what was known, with UIDNEXT past the chunk. A first sync may take the
+    // server's HIGHESTMODSEQ (everything below was fetched after SELECT); a resync keeps the old
+    // one until its flag changes and expunges are applied too.
+    let commit_state = |uidnext: u32| FolderState {
+        uidvalidity: server.uidvalidity,
+        uidnext: uidnext.max(state.uidnext),
+        highestmodseq: if first_sync {
+            server.highestmodseq
+        } else {
+            state.highestmodseq
+        },
+        ..*state
+    };
+    let mut report = Progress {
+        account: target.account.to_owned(),
+        folder: target.name.to_owned(),
+        done: 0,
+        total: u64::from(server.exists),
+    };
+    let mut out = Fetched::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut current = 0usize;
+    // UIDs the newest-first command brought from below its range (`n:*` always returns the
+    // last message): a later chunk brings them again.
+    let mut strays = BTreeSet::new();
+    let send = |job: Job| {
+        tx.send(job)
+            .map_err(|_| Error::Protocol("the cache writer stopped".into()))
+    };
+    let fetched = imap::uid_fetch_each(conn, &commands, |f| {
+        match f {
+            imap::Fetched::Item(item) => {
+                let Some(raw) = imap::raw_envelope(&item).filter(|r| r.uid >= from) else {
+                    return Ok(());
+                };
+                let lowest = ranges.get(current).map_or(from, |r| r.lowest);
+                let counted = if current == 0 && raw.uid < lowest {
+                    strays.insert(raw.uid)
+                } else {
+                    !strays.remove(&raw.uid)
+                };
+                if counted {
+                    out.count += 1;
+                }
+                out.next_uid = out.next_uid.max(raw.uid.saturating_add(1));
+                batch.push(raw);
+                if batch.len() >= BATCH {
+                    send(Job::Envelopes(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))?;
+                    report.done = out.count;
+                    progress(&report);
+                }
+            }
+            imap::Fetched::Done(i) => {
+                current = i + 1;
+                if !batch.is_empty() {
+                    send(Job::Envelopes(std::mem::take(&mut batch)))?;
+                }
+                if let Some(uidnext) = ranges.get(i).and_then(|r| r.commit) {
+                    send(Job::Commit(commit_state(uidnext)))?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await;
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::Protocol(format!("the cache writer failed: {e}")))?;
+    // The writer's own error says more than the reader's "the writer stopped".
+    let kept = written?;
+    fetched?;
+    report.done = out.count;
+    progress(&report);
+    out.kept = kept;
+    Ok(out)
+}
+
+/// The writer thread: parse header fields, store envelopes, record states, in order.
+fn write_envelopes(
+    store: &Store,
+    account: &str,
+    raw: &str,
+    id: u64,
+    keep: bool,
+    jobs: &std::sync::mpsc::Receiver<Job>,
+) -> Result<Vec<crate::envelope::Envelope>> {
+    let mut kept = Vec::new();
+    for job in jobs {
+        match job {
+            Job::Envelopes(raws) => {
+                let envelopes: Vec<_> = raws.iter().map(RawEnvelope::parse).collect();
+                store.put_envelopes(id, &envelopes)?;
+                if keep {
+                    kept.extend(envelopes);
+                }
+            }
+            Job::Commit(state) => store.put_folder_state(account, raw, &state)?,
+        }
+    }
+    Ok(kept)
 }

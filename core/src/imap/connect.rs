@@ -48,6 +48,7 @@ pub async fn connect(account: &Account, password: &Secret<String>) -> Result<Con
         host,
         capabilities,
         bytes_in,
+        tags: 0,
     })
 }
 

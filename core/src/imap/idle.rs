@@ -16,6 +16,7 @@ pub async fn idle(conn: Connection, limit: Duration) -> Result<(Connection, bool
         host,
         capabilities,
         bytes_in,
+        tags,
     } = conn;
     let mut handle = session.idle();
     handle.init().await.map_err(|e| imap_error(&host, e))?;
@@ -33,6 +34,7 @@ pub async fn idle(conn: Connection, limit: Duration) -> Result<(Connection, bool
             host,
             capabilities,
             bytes_in,
+            tags,
         },
         changed,
     ))

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
 use futures::TryStreamExt;
 
+use super::fetch::{uid_fetch_each, FetchItem, Fetched};
 use super::folders::{pipeline, quote};
 use super::{imap_error, Connection};
 use crate::envelope::{self, Envelope, HEADER_FIELDS};
@@ -105,64 +106,97 @@ fn uid_flags(attrs: &[AttributeValue<'_>]) -> Option<(u32, Vec<String>, Option<u
     Some((uid?, flags.unwrap_or_default(), modseq))
 }
 
-/// `UID FETCH set query`, every response collected.
-async fn uid_fetch(conn: &mut Connection, uids: &str, query: &str) -> Result<Vec<async_imap::types::Fetch>> {
-    let host = conn.host.clone();
-    let stream = conn
-        .session
-        .uid_fetch(uids, query)
-        .await
-        .map_err(|e| imap_error(&host, e))?;
-    stream.try_collect().await.map_err(|e| imap_error(&host, e))
+/// One message's envelope data as fetched, before its header fields are parsed.
+#[derive(Debug, Clone)]
+pub struct RawEnvelope {
+    pub uid: u32,
+    pub flags: Vec<String>,
+    pub size: u32,
+    pub modseq: Option<u64>,
+    /// RFC 3339.
+    pub internal_date: Option<String>,
+    pub header: Vec<u8>,
+}
+
+impl RawEnvelope {
+    /// Parse the header fields (mail-parser: never fails outright).
+    pub fn parse(&self) -> Envelope {
+        let mut e = envelope::from_headers(
+            self.uid,
+            &self.header,
+            self.flags.clone(),
+            self.size,
+            self.internal_date.clone(),
+        );
+        e.modseq = self.modseq;
+        e
+    }
+}
+
+/// The attributes an envelope fetch asks for.
+pub fn envelope_query(condstore: bool) -> String {
+    let modseq = if condstore { " MODSEQ" } else { "" };
+    format!("(UID FLAGS RFC822.SIZE INTERNALDATE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])")
+}
+
+/// An envelope fetch's response as owned data; `None` without a UID.
+pub fn raw_envelope(item: &FetchItem<'_>) -> Option<RawEnvelope> {
+    Some(RawEnvelope {
+        uid: item.uid?,
+        flags: owned_flags(item),
+        size: item.size.unwrap_or(0),
+        modseq: item.modseq,
+        internal_date: item.internal_date.as_deref().and_then(internal_date),
+        header: item.header.as_deref().unwrap_or_default().to_vec(),
+    })
+}
+
+fn owned_flags(item: &FetchItem<'_>) -> Vec<String> {
+    item.flags
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| (*f).to_owned())
+        .collect()
+}
+
+/// IMAP's INTERNALDATE (`" 7-Mar-2027 09:00:00 +0100"`) as RFC 3339.
+pub fn internal_date(text: &str) -> Option<String> {
+    chrono::DateTime::parse_from_str(text.trim(), "%d-%b-%Y %H:%M:%S %z")
+        .ok()
+        .map(|d| d.to_rfc3339())
 }
 
 /// The envelopes of the messages in a UID set (`1:*`, `120:*`).
 pub async fn fetch_envelopes(conn: &mut Connection, uids: &str, condstore: bool) -> Result<Vec<Envelope>> {
-    let modseq = if condstore { " MODSEQ" } else { "" };
-    let query = format!("(UID FLAGS RFC822.SIZE INTERNALDATE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])");
-    let fetches = uid_fetch(conn, uids, &query).await?;
-    let mut out = Vec::with_capacity(fetches.len());
-    for f in &fetches {
-        let Some(uid) = f.uid else { continue };
-        let flags = stored_flags(f);
-        let date = f.internal_date().map(|d| d.to_rfc3339());
-        let mut e = envelope::from_headers(uid, f.header().unwrap_or_default(), flags, f.size.unwrap_or(0), date);
-        e.modseq = f.modseq;
-        out.push(e);
-    }
+    let mut out = Vec::new();
+    let commands = [(uids.to_owned(), envelope_query(condstore))];
+    uid_fetch_each(conn, &commands, |f| {
+        if let Fetched::Item(item) = f {
+            if let Some(raw) = raw_envelope(&item) {
+                out.push(raw.parse());
+            }
+        }
+        Ok(())
+    })
+    .await?;
     Ok(out)
-}
-
-/// The flags worth keeping: `\Recent` only describes this session.
-fn stored_flags(fetch: &async_imap::types::Fetch) -> Vec<String> {
-    fetch
-        .flags()
-        .filter(|f| !matches!(f, async_imap::types::Flag::Recent))
-        .map(|f| flag_name(&f))
-        .collect()
-}
-
-fn flag_name(flag: &async_imap::types::Flag<'_>) -> String {
-    use async_imap::types::Flag;
-    match flag {
-        Flag::Seen => "\\Seen".to_owned(),
-        Flag::Answered => "\\Answered".to_owned(),
-        Flag::Flagged => "\\Flagged".to_owned(),
-        Flag::Deleted => "\\Deleted".to_owned(),
-        Flag::Draft => "\\Draft".to_owned(),
-        Flag::Recent => "\\Recent".to_owned(),
-        Flag::MayCreate => "\\*".to_owned(),
-        Flag::Custom(c) => c.to_string(),
-    }
 }
 
 /// A whole message, by UID, in the selected folder (without setting \Seen).
 pub async fn fetch_body(conn: &mut Connection, uid: u32) -> Result<Option<Vec<u8>>> {
-    let fetches = uid_fetch(conn, &uid.to_string(), "(UID BODY.PEEK[])").await?;
-    Ok(fetches
-        .iter()
-        .find(|f| f.uid == Some(uid))
-        .and_then(|f| f.body().map(<[u8]>::to_vec)))
+    let mut out = None;
+    let commands = [(uid.to_string(), "(UID BODY.PEEK[])".to_owned())];
+    uid_fetch_each(conn, &commands, |f| {
+        if let Fetched::Item(item) = f {
+            if item.uid == Some(uid) {
+                out = item.body.map(std::borrow::Cow::into_owned);
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(out)
 }
 
 /// The flags of known messages: all of them, or those changed since a mod-sequence.
@@ -175,11 +209,17 @@ pub async fn fetch_flags(
         Some(m) => format!("(UID FLAGS) (CHANGEDSINCE {m})"),
         None => "(UID FLAGS)".to_owned(),
     };
-    let fetches = uid_fetch(conn, uids, &query).await?;
-    Ok(fetches
-        .iter()
-        .filter_map(|f| Some((f.uid?, (stored_flags(f), f.modseq))))
-        .collect())
+    let mut out = BTreeMap::new();
+    uid_fetch_each(conn, &[(uids.to_owned(), query)], |f| {
+        if let Fetched::Item(item) = f {
+            if let Some(uid) = item.uid {
+                out.insert(uid, (owned_flags(&item), item.modseq));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(out)
 }
 
 /// Every UID in the selected folder.
@@ -302,6 +342,19 @@ mod tests {
             uid_set(&[u32::MAX, u32::MAX - 1]).as_deref(),
             Some("4294967294:4294967295")
         );
+    }
+
+    #[test]
+    fn internal_dates_become_rfc3339() {
+        assert_eq!(
+            internal_date(" 7-Mar-2027 09:05:00 +0100").as_deref(),
+            Some("2027-03-07T09:05:00+01:00")
+        );
+        assert_eq!(
+            internal_date("17-Jul-1996 02:44:25 -0700").as_deref(),
+            Some("1996-07-17T02:44:25-07:00")
+        );
+        assert_eq!(internal_date("yesterday"), None);
     }
 
     #[test]

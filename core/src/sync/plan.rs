@@ -99,6 +99,64 @@ pub fn plan(cached: Option<&Cached>, server: &Selected, qresync: bool) -> Plan {
     }
 }
 
+/// One `UID FETCH` of new messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRange {
+    /// The UID set (`n:*` or `a:b`).
+    pub set: String,
+    /// The lowest UID it asks for (`n:*` also returns the last message when all are below n).
+    pub lowest: u32,
+    /// The UIDNEXT the cache may record once this command and those before it completed:
+    /// `None` for the newest-first command, after which older messages are still missing.
+    pub commit: Option<u32>,
+}
+
+/// UIDs fetched first, so that the newest mail is on screen while the rest comes.
+pub const NEWEST_FIRST: u32 = 500;
+/// The width, in UIDs, of the chunks after which a first sync's progress is recorded.
+pub const CHUNK: u32 = 10_000;
+/// At most this many commands for one fetch (wider chunks for sparse UIDs).
+pub const MAX_COMMANDS: u32 = 32;
+
+/// How to fetch the messages from UID `from` on when the server's next UID is `uidnext` (0:
+/// unknown): one `from:*` when that is small, else the newest `NEWEST_FIRST` UIDs first, then the
+/// rest in ascending chunks, one command after the other.
+pub fn fetch_ranges(from: u32, uidnext: u32) -> Vec<FetchRange> {
+    let from = from.max(1);
+    let single = || {
+        vec![FetchRange {
+            set: format!("{from}:*"),
+            lowest: from,
+            commit: None,
+        }]
+    };
+    let Some(span) = uidnext.checked_sub(from) else {
+        return single();
+    };
+    if uidnext == 0 || span <= NEWEST_FIRST + CHUNK {
+        return single();
+    }
+    let newest = uidnext - NEWEST_FIRST;
+    let mut out = vec![FetchRange {
+        set: format!("{newest}:*"),
+        lowest: newest,
+        commit: None,
+    }];
+    let older = newest - from;
+    let width = CHUNK.max(older.div_ceil(MAX_COMMANDS));
+    let mut start = from;
+    while start < newest {
+        let end = start.saturating_add(width - 1).min(newest - 1);
+        out.push(FetchRange {
+            set: format!("{start}:{end}"),
+            lowest: start,
+            commit: Some(end + 1),
+        });
+        start = end + 1;
+    }
+    out
+}
+
 /// After fetching the new messages: whether some known ones must have gone (the cache would
 /// otherwise hold exactly what the server has).
 pub fn expunges_possible(cached_after_new: u32, server_exists: u32) -> bool {
@@ -130,6 +188,36 @@ pub fn same_flags(a: &[String], b: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetch_ranges_cover_every_new_uid_once() {
+        // Small or unknown: one command.
+        assert_eq!(fetch_ranges(1, 0).len(), 1);
+        assert_eq!(fetch_ranges(1, 1).len(), 1);
+        assert_eq!(fetch_ranges(0, 300)[0].set, "1:*");
+        assert_eq!(fetch_ranges(500, 400)[0].set, "500:*");
+        assert_eq!(fetch_ranges(100, 100 + NEWEST_FIRST + CHUNK)[0].commit, None);
+        // Large: newest first, then ascending chunks with commit points.
+        let r = fetch_ranges(1, 100_001);
+        assert_eq!(r[0].set, "99501:*");
+        assert_eq!(r[1].set, "1:10000");
+        assert_eq!(r[1].commit, Some(10_001));
+        let last = r.last().unwrap();
+        assert_eq!(last.set, "90001:99500");
+        assert_eq!(last.commit, Some(99_501));
+        // Sparse UIDs: no more than MAX_COMMANDS chunks.
+        let sparse = fetch_ranges(7, 4_000_000_000);
+        assert!(sparse.len() as u32 <= MAX_COMMANDS + 1);
+        for (from, uidnext) in [(1, 100_001), (7, 4_000_000_000), (12_345, 50_000), (1, u32::MAX)] {
+            let ranges = fetch_ranges(from, uidnext);
+            let mut next = from;
+            for r in ranges.iter().skip(1) {
+                assert_eq!(r.lowest, next, "{from} {uidnext}: contiguous");
+                next = r.commit.unwrap();
+            }
+            assert_eq!(next, ranges[0].lowest, "{from} {uidnext}: up to the newest");
+        }
+    }
 
     const V: u32 = 42;
 

@@ -34,6 +34,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create, rename, delete a folder; subscribe or unsubscribe (online only).
+    #[command(subcommand)]
+    Folder(FolderCommand),
     /// Bring the offline cache level with the server (folders, envelopes, flags).
     Sync {
         /// Only this folder.
@@ -93,6 +96,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FolderCommand {
+    /// Create a folder: `folder create "Projets/Été 2027"` (the server's delimiter).
+    Create { name: String },
+    /// Rename a folder (its children follow).
+    Rename { old: String, new: String },
+    /// Delete a folder and the messages in it.
+    Delete { name: String },
+    /// Subscribe to a folder.
+    Subscribe { name: String },
+    /// Unsubscribe from a folder.
+    Unsubscribe { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,11 +6,13 @@ mod args;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use calame_core::{AccountSetup, AccountSummary, Action, Calame, Error, ErrorKind, Lang, Secret, TlsMode};
+use calame_core::{
+    AccountSetup, AccountSummary, Action, Calame, Error, ErrorKind, FolderChange, Lang, Secret, TlsMode,
+};
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, Cli, Command};
+use args::{AccountCommand, AddArgs, Cli, Command, FolderCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -68,6 +70,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Account(AccountCommand::Add(args)) => account_add(&calame, *args).await,
         Command::Account(AccountCommand::List { json }) => account_list(&calame, json),
         Command::Folders { json } => folders(&calame, cli.account.as_deref(), cli.offline, json).await,
+        Command::Folder(command) => folder(&calame, cli.account.as_deref(), cli.offline, command).await,
         Command::Sync { folder, json } => sync(&calame, cli.account.as_deref(), folder.as_deref(), json).await,
         Command::Flag {
             folder,
@@ -221,6 +224,35 @@ async fn folders(calame: &Calame, account: Option<&str>, offline: bool, json: bo
         };
         let _ = writeln!(out, "{}\t{}\t{}\t{}", f.account, f.name, counts, f.rights);
     }
+    Ok(())
+}
+
+/// Changes to the folder tree go to the server at once: there is no offline form.
+async fn folder(calame: &Calame, account: Option<&str>, offline: bool, command: FolderCommand) -> Result<(), Error> {
+    let (verb, change) = match command {
+        FolderCommand::Create { name } => ("create", FolderChange::Create { name }),
+        FolderCommand::Rename { old, new } => ("rename", FolderChange::Rename { from: old, to: new }),
+        FolderCommand::Delete { name } => ("delete", FolderChange::Delete { name }),
+        FolderCommand::Subscribe { name } => (
+            "subscribe",
+            FolderChange::Subscribe {
+                name,
+                subscribed: true,
+            },
+        ),
+        FolderCommand::Unsubscribe { name } => (
+            "unsubscribe",
+            FolderChange::Subscribe {
+                name,
+                subscribed: false,
+            },
+        ),
+    };
+    if offline {
+        return Err(Error::OnlineOnly(format!("calame folder {verb}")));
+    }
+    let email = calame.account(account)?.email;
+    calame.change_folder(&email, change).await?;
     Ok(())
 }
 

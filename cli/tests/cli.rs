@@ -495,3 +495,63 @@ fn seeded_account(
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (user, dir, opts)
 }
+
+/// A profile with an account for a stack user (seeded or added).
+fn account_for(stack: &Stack, user: &calame_testkit::User) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = add_args(stack, "alice");
+    args[2] = user.email.clone();
+    args[4] = user.login.clone();
+    let out = calame(dir.path(), &strs(&args), Some(&user.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+fn folder_named<'a>(folders: &'a Value, name: &str) -> Option<&'a Value> {
+    folders.as_array().unwrap().iter().find(|f| f["name"] == name)
+}
+
+#[test]
+fn folder_create_rename_subscribe_delete_and_exit_codes() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-folders").unwrap();
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let run = |args: &[&str]| calame(dir.path(), args, pw);
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    ok(run(&["folder", "create", "Projets/Été 2027"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    let f = folder_named(&folders, "Projets/Été 2027").expect("created and cached");
+    assert_eq!(f["subscribed"], false);
+    let again = run(&["folder", "create", "Projets/Été 2027"]);
+    assert_eq!(again.status.code(), Some(7), "already there: a conflict");
+    assert_one_clear_line(&again);
+
+    let offline = calame(dir.path(), &["--offline", "folder", "create", "Hors ligne"], None);
+    assert_eq!(offline.status.code(), Some(2));
+    assert_one_clear_line(&offline);
+    assert!(String::from_utf8_lossy(&offline.stderr).contains("hors ligne"));
+
+    ok(run(&["folder", "subscribe", "Projets/Été 2027"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    assert_eq!(folder_named(&folders, "Projets/Été 2027").unwrap()["subscribed"], true);
+    ok(run(&["folder", "unsubscribe", "Projets/Été 2027"]));
+    ok(run(&["folder", "rename", "Projets/Été 2027", "Projets/Clos"]));
+    let gone = run(&["folder", "delete", "Projets/Été 2027"]);
+    assert_eq!(gone.status.code(), Some(2), "no such folder any more");
+    ok(run(&["folder", "delete", "Projets/Clos"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    assert!(folder_named(&folders, "Projets/Clos").is_none());
+    assert!(folder_named(&folders, "Projets/Été 2027").is_none());
+
+    // bob has lrsw on accueil's folders: refused (6), the missing right named.
+    let bob = stack.user("bob");
+    let bob_dir = account_for(stack, bob);
+    let args = ["folder", "create", "Shared/accueil/Demandes/Essai CLI"];
+    let refused = calame(bob_dir.path(), &args, Some(&bob.password));
+    assert_eq!(refused.status.code(), Some(6));
+    assert_one_clear_line(&refused);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("droit « k »"), "{stderr}");
+}

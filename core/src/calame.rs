@@ -10,7 +10,7 @@ use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::folder::Folder;
-use crate::imap;
+use crate::imap::{self, FolderChange};
 use crate::message::{self, Message, RemoteContent};
 use crate::profile::Profile;
 use crate::secret::{self, Secret};
@@ -120,6 +120,69 @@ impl Calame {
         let folders = self.fetch_folders(&account, &password).await?;
         self.store.put_folders(&account.email, &folders)?;
         Ok(folders)
+    }
+
+    /// Create a folder (decoded name, `Projets/Été 2027`); returns the refreshed folder list.
+    pub async fn create_folder(&self, email: &str, name: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Create { name: name.to_owned() };
+        self.change_folder(email, change).await
+    }
+
+    /// Rename a folder (and its children, as the server does).
+    pub async fn rename_folder(&self, email: &str, from: &str, to: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Rename {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        };
+        self.change_folder(email, change).await
+    }
+
+    /// Delete a folder; its cached copy goes with it.
+    pub async fn delete_folder(&self, email: &str, name: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Delete { name: name.to_owned() };
+        self.change_folder(email, change).await
+    }
+
+    /// Subscribe to a folder, or unsubscribe.
+    pub async fn subscribe(&self, email: &str, name: &str, subscribed: bool) -> Result<Vec<Folder>> {
+        let change = FolderChange::Subscribe {
+            name: name.to_owned(),
+            subscribed,
+        };
+        self.change_folder(email, change).await
+    }
+
+    /// Change the folder tree. The names and the user's rights are checked against the cached
+    /// folder list first: a refusal then costs no connection and sends nothing.
+    pub async fn change_folder(&self, email: &str, change: FolderChange) -> Result<Vec<Folder>> {
+        let account = self.account(Some(email))?;
+        imap::plan_change(&self.store.folders(Some(&account.email))?, &change)?;
+        let password = password_for(&account.email).await?;
+        self.change_folder_with(&account.email, change, &password).await
+    }
+
+    /// [`Calame::change_folder`] with the password given by the caller.
+    pub async fn change_folder_with(
+        &self,
+        email: &str,
+        change: FolderChange,
+        password: &Secret<String>,
+    ) -> Result<Vec<Folder>> {
+        let account = self.account(Some(email))?;
+        let planned = imap::plan_change(&self.store.folders(Some(&account.email))?, &change)?;
+        let mut conn = imap::connect(&account, password).await?;
+        let result = async {
+            imap::change_folder(&mut conn, &planned).await?;
+            for raw in &planned.forget {
+                self.store.invalidate(&account.email, raw)?;
+            }
+            let folders = imap::list_folders(&mut conn, &account.email).await?;
+            self.store.put_folders(&account.email, &folders)?;
+            Ok(folders)
+        }
+        .await;
+        conn.logout().await;
+        result
     }
 
     /// Bring the cache level with the server: the folder list, then the envelopes and flags of

@@ -1,4 +1,4 @@
-//! IMAP: connecting, logging in, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
+//! IMAP: connecting, logging in, managing folders, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
 //! LIST-STATUS, pipelining). Knows nothing of storage: it returns values.
 
 mod connect;
@@ -6,6 +6,7 @@ mod counted;
 mod folders;
 mod idle;
 mod mailbox;
+mod manage;
 pub mod namespace;
 mod raw;
 pub mod sexp;
@@ -22,6 +23,7 @@ pub use mailbox::{
     copy_uids, enable_qresync, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, move_uids, select, select_plain,
     store_flags, uid_search_all, uid_set, Selection,
 };
+pub use manage::{change_folder, plan_change, FolderChange, PlannedChange};
 pub use namespace::Namespaces;
 
 use crate::error::Error;

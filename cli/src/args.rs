@@ -83,7 +83,13 @@ pub enum Command {
         raw: bool,
         #[arg(long)]
         json: bool,
+        /// Show remote content (images) this time only.
+        #[arg(long)]
+        allow_remote: bool,
     },
+    /// Allow remote content (images) from now on, for a sender or for one message.
+    #[command(subcommand)]
+    AllowRemote(AllowRemoteCommand),
     /// Watch for changes (IDLE): one JSON object per line, first {"event":"ready"}.
     Watch,
     /// The messages of a folder, newest first.
@@ -96,6 +102,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AllowRemoteCommand {
+    /// Every message from this address.
+    Sender { address: String },
+    /// The message at UID in FOLDER (kept by its Message-ID).
+    Message { folder: String, uid: u32 },
 }
 
 #[derive(Debug, Subcommand)]

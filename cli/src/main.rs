@@ -7,12 +7,12 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use calame_core::{
-    AccountSetup, AccountSummary, Action, Calame, Error, ErrorKind, FolderChange, Lang, Secret, TlsMode,
+    AccountSetup, AccountSummary, Action, AllowRemote, Calame, Error, ErrorKind, FolderChange, Lang, Secret, TlsMode,
 };
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, Cli, Command, FolderCommand};
+use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -113,17 +113,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
             html,
             raw,
             json,
+            allow_remote,
         } => {
             read(
                 &calame,
                 cli.account.as_deref(),
                 cli.offline,
-                &folder,
-                uid,
+                (&folder, uid),
                 ReadAs::pick(text, html, raw, json),
+                allow_remote,
             )
             .await
         }
+        Command::AllowRemote(what) => allow_remote(&calame, cli.account.as_deref(), cli.offline, what).await,
         Command::Watch => watch(&calame, cli.account.as_deref()).await,
         Command::List {
             folder,
@@ -315,35 +317,45 @@ impl ReadAs {
     }
 }
 
+/// Remote content is shown when `allow_once`, or when the user allowed it for the message or
+/// its sender (`calame allow-remote`).
 async fn read(
     calame: &Calame,
     account: Option<&str>,
     offline: bool,
-    folder: &str,
-    uid: u32,
+    (folder, uid): (&str, u32),
     how: ReadAs,
+    allow_once: bool,
 ) -> Result<(), Error> {
     let email = calame.account(account)?.email;
     let raw = calame.raw_message(&email, folder, uid, !offline).await?;
+    if let ReadAs::Raw = how {
+        return std::io::stdout().lock().write_all(&raw).or_else(output_closed);
+    }
+    let message = calame.show(&raw, allow_once)?;
     let mut out = std::io::stdout().lock();
     let written = match how {
-        ReadAs::Raw => out.write_all(&raw),
-        ReadAs::Json => {
-            return print_json(&calame_core::message::read(
-                &raw,
-                calame_core::message::RemoteContent::Block,
-            ))
-        }
-        ReadAs::Html => {
-            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
-            writeln!(out, "{}", m.html.unwrap_or_default())
-        }
-        ReadAs::Text => {
-            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
-            writeln!(out, "{}", m.text.unwrap_or_default())
-        }
+        ReadAs::Json => return print_json(&message),
+        ReadAs::Html => writeln!(out, "{}", message.html.unwrap_or_default()),
+        ReadAs::Raw | ReadAs::Text => writeln!(out, "{}", message.text.unwrap_or_default()),
     };
     written.or_else(output_closed)
+}
+
+async fn allow_remote(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    what: AllowRemoteCommand,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    match what {
+        AllowRemoteCommand::Sender { address } => calame.allow_remote(&email, AllowRemote::Sender(address)),
+        AllowRemoteCommand::Message { folder, uid } => calame
+            .allow_remote_message(&email, &folder, uid, !offline)
+            .await
+            .map(|_| ()),
+    }
 }
 
 /// Writing to stdout failed: fine if the reader went away (`| head`), an error otherwise.

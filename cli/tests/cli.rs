@@ -555,3 +555,106 @@ fn folder_create_rename_subscribe_delete_and_exit_codes() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("droit « k »"), "{stderr}");
 }
+
+/// Writes raw messages into a user's folder (maildir `new/`), as a delivery would.
+fn deliver(stack: &Stack, user: &calame_testkit::User, folder: &str, messages: &[String]) {
+    let dir = stack.create_maildir(&user.login, folder).unwrap();
+    for (i, m) in messages.iter().enumerate() {
+        let path = dir.join("new").join(format!("1700000{i:03}.M{i}P1.calame-test"));
+        std::fs::write(&path, m.replace('\n', "\r\n")).unwrap();
+        stack.fix_mail_owner(&path).unwrap();
+    }
+}
+
+/// The UID of the message with this subject in a `list --json` page.
+fn uid_of(page: &Value, subject: &str) -> String {
+    page.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {subject:?} in {page}"))["uid"]
+        .to_string()
+}
+
+fn html_mail(from: &str, id: &str, subject: &str, image: &str) -> String {
+    format!(
+        "From: {from}\nTo: cli-remote@example.test\nSubject: {subject}\nMessage-ID: <{id}>\n\
+Date: Mon, 15 Mar 2027 09:00:00 +0100\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
+<p>Bonjour,</p><img src=\"{image}\" alt=\"logo\"><p>La mairie</p>\n"
+    )
+}
+
+#[test]
+fn remote_content_blocked_until_allowed_for_the_sender_or_the_message() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-remote").unwrap();
+    let (logo, banner) = ("https://images.example/logo.png", "https://pub.example/banner.png");
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[
+            html_mail("Lettre <lettre@mairie.example>", "l1@mairie.example", "Lettre", logo),
+            html_mail("Pub <pub@ailleurs.example>", "p1@ailleurs.example", "Publicité", banner),
+        ],
+    );
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    let (lettre, publicite) = (uid_of(&page, "Lettre"), uid_of(&page, "Publicité"));
+    let read = |uid: &str, extra: &[&str]| {
+        let mut args = vec!["read", "INBOX", uid];
+        args.extend_from_slice(extra);
+        calame(dir.path(), &args, pw)
+    };
+    let blocked = |m: &Value, url: &str| {
+        assert_eq!(m["blocked"], serde_json::json!([url]), "{m}");
+        assert!(!m["html"].as_str().unwrap().contains(url), "{m}");
+        assert_eq!(m["remote_allowed"], Value::Null);
+    };
+    let allowed = |m: &Value, url: &str, why: &str| {
+        assert_eq!(m["blocked"], serde_json::json!([]), "{m}");
+        assert!(m["html"].as_str().unwrap().contains(url), "{m}");
+        assert_eq!(m["remote_allowed"], why);
+    };
+
+    // Blocked by default; allowed for one reading only with --allow-remote.
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+    allowed(&json(&read(&lettre, &["--json", "--allow-remote"])), logo, "once");
+    let html = read(&lettre, &["--html"]);
+    assert!(!String::from_utf8_lossy(&html.stdout).contains(logo));
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+
+    // Allowed for the sender (whatever the case), offline too; not for another sender.
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(calame(
+        dir.path(),
+        &["allow-remote", "sender", "Lettre@Mairie.Example"],
+        None,
+    ));
+    allowed(&json(&read(&lettre, &["--json"])), logo, "sender");
+    let html = calame(dir.path(), &["--offline", "read", "INBOX", &lettre, "--html"], None);
+    assert!(String::from_utf8_lossy(&html.stdout).contains(logo));
+    blocked(&json(&read(&publicite, &["--json"])), banner);
+
+    // Allowed for one message, by its place.
+    ok(calame(dir.path(), &["allow-remote", "message", "INBOX", &publicite], pw));
+    allowed(&json(&read(&publicite, &["--json"])), banner, "message");
+    let list = std::fs::read_to_string(dir.path().join("remote-content.json")).unwrap();
+    assert!(list.contains("lettre@mairie.example") && list.contains("p1@ailleurs.example"));
+
+    // A damaged list is an error, not an allowance; the file is left for the user to see.
+    std::fs::write(dir.path().join("remote-content.json"), b"{\"senders\": [").unwrap();
+    let out = read(&lettre, &["--html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_clear_line(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("remote-content.json"));
+    let out = calame(dir.path(), &["allow-remote", "sender", "x@y.example"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let bad = calame(dir.path(), &["allow-remote", "sender", "pas une adresse"], None);
+    std::fs::remove_file(dir.path().join("remote-content.json")).unwrap();
+    let bad_after = calame(dir.path(), &["allow-remote", "sender", "pas une adresse"], None);
+    assert_eq!(bad.status.code(), Some(1), "the damage is reported first");
+    assert_eq!(bad_after.status.code(), Some(2));
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+}

@@ -11,8 +11,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::folder::Folder;
 use crate::imap::{self, FolderChange};
-use crate::message::{self, Message, RemoteContent};
+use crate::message::{self, Message, RemoteContent, RemoteReason};
 use crate::profile::Profile;
+use crate::remote_allow::{AllowRemote, RemoteAllowList};
 use crate::secret::{self, Secret};
 use crate::store::Store;
 use crate::sync::{self, SyncReport};
@@ -23,6 +24,8 @@ pub struct Calame {
     profile: Profile,
     store: Store,
     queue: Queue,
+    /// The senders and messages whose remote content the user allowed.
+    remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
 }
@@ -34,10 +37,12 @@ impl Calame {
         let profile = Profile::open(dir, holder)?;
         let store = Store::open(&profile.cache_dir())?;
         let queue = Queue::open(profile.dir())?;
+        let remote_allow = RemoteAllowList::new(profile.dir());
         Ok(Calame {
             profile,
             store,
             queue,
+            remote_allow,
             accounts_write: Mutex::new(()),
         })
     }
@@ -324,7 +329,9 @@ impl Calame {
         }
     }
 
-    /// A message, read from the cache, or fetched first (and kept) when `online`.
+    /// A message, read from the cache, or fetched first (and kept) when `online`. Remote
+    /// content is shown when `remote` allows it for this reading, or when the user allowed it
+    /// for the message or its sender ([`Calame::allow_remote`]).
     pub async fn read(
         &self,
         email: &str,
@@ -334,7 +341,46 @@ impl Calame {
         remote: RemoteContent,
     ) -> Result<Message> {
         let raw = self.raw_message(email, folder, uid, online).await?;
-        Ok(message::read(&raw, remote))
+        self.show(&raw, remote == RemoteContent::Allow)
+    }
+
+    /// A raw message made safe to show, with remote content allowed `once` (this time) or by
+    /// the allow-list; [`Message::remote_allowed`] says which. A damaged allow-list is an error,
+    /// never an allowance.
+    pub fn show(&self, raw: &[u8], once: bool) -> Result<Message> {
+        let reason = if once {
+            Some(RemoteReason::Once)
+        } else {
+            let (from, id) = message::sender_and_id(raw);
+            self.remote_allow.load()?.reason(from.as_deref(), id.as_deref())
+        };
+        let policy = match reason {
+            Some(_) => RemoteContent::Allow,
+            None => RemoteContent::Block,
+        };
+        let mut shown = message::read(raw, policy);
+        shown.remote_allowed = reason;
+        Ok(shown)
+    }
+
+    /// Allow remote content from now on: for every message of a sender, or for one message
+    /// (by Message-ID). Kept in the profile, for all its accounts.
+    pub fn allow_remote(&self, email: &str, what: AllowRemote) -> Result<()> {
+        self.account(Some(email))?;
+        self.remote_allow.allow(&what)
+    }
+
+    /// Allow remote content for the message at `uid` in `folder`; returns its Message-ID.
+    pub async fn allow_remote_message(&self, email: &str, folder: &str, uid: u32, online: bool) -> Result<String> {
+        let raw = self.raw_message(email, folder, uid, online).await?;
+        let (_, id) = message::sender_and_id(&raw);
+        let id = id.ok_or_else(|| {
+            Error::BadInput(format!(
+                "message {uid} of {folder} has no Message-ID: allow its sender instead"
+            ))
+        })?;
+        self.allow_remote(email, AllowRemote::Message(id.clone()))?;
+        Ok(id)
     }
 
     /// A message's bytes as the server sent them (cached after the first fetch).

@@ -559,8 +559,12 @@ fn folder_create_rename_subscribe_delete_and_exit_codes() {
 /// Writes raw messages into a user's folder (maildir `new/`), as a delivery would.
 fn deliver(stack: &Stack, user: &calame_testkit::User, folder: &str, messages: &[String]) {
     let dir = stack.create_maildir(&user.login, folder).unwrap();
-    for (i, m) in messages.iter().enumerate() {
-        let path = dir.join("new").join(format!("1700000{i:03}.M{i}P1.calame-test"));
+    static DELIVERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    for m in messages {
+        let n = DELIVERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir
+            .join("new")
+            .join(format!("1700000000.M{n}P{}.calame-test", std::process::id()));
         std::fs::write(&path, m.replace('\n', "\r\n")).unwrap();
         stack.fix_mail_owner(&path).unwrap();
     }
@@ -657,4 +661,86 @@ fn remote_content_blocked_until_allowed_for_the_sender_or_the_message() {
     assert_eq!(bad.status.code(), Some(1), "the damage is reported first");
     assert_eq!(bad_after.status.code(), Some(2));
     blocked(&json(&read(&lettre, &["--json"])), logo);
+}
+
+fn plain_mail(from: &str, id: &str, subject: &str, date: &str, references: Option<&str>) -> String {
+    let refs = references
+        .map(|r| format!("In-Reply-To: <{r}>\nReferences: <{r}>\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\nTo: cli-threads@example.test\nSubject: {subject}\nMessage-ID: <{id}>\n{refs}\
+Date: {date}\nContent-Type: text/plain; charset=utf-8\n\nBonjour.\n"
+    )
+}
+
+#[test]
+fn a_reply_without_references_joins_its_thread_by_subject() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-threads").unwrap();
+    let citizen = "Marie Dupont <marie.dupont@example.test>";
+    let urbanisme = "Urbanisme <urbanisme@example.test>";
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[
+            plain_mail(
+                urbanisme,
+                "root@mairie.example",
+                "TR: Demande de permis",
+                "Mon, 15 Mar 2027 09:00:00 +0100",
+                None,
+            ),
+            plain_mail(
+                citizen,
+                "r1@example.test",
+                "Re: TR: Demande de permis",
+                "Tue, 16 Mar 2027 09:00:00 +0100",
+                Some("root@mairie.example"),
+            ),
+            plain_mail(
+                citizen,
+                "webmail-1@example.test",
+                "RE : TR: Demande de permis",
+                "Wed, 17 Mar 2027 09:00:00 +0100",
+                None,
+            ),
+            plain_mail(
+                citizen,
+                "seul@example.test",
+                "Re: Autre chose",
+                "Wed, 17 Mar 2027 10:00:00 +0100",
+                None,
+            ),
+        ],
+    );
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let thread_of = |page: &Value, id: &str| -> Value {
+        let m = page.as_array().unwrap().iter().find(|m| m["message_id"] == id);
+        m.unwrap_or_else(|| panic!("no {id} in {page}"))["thread_id"].clone()
+    };
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    assert_eq!(thread_of(&page, "root@mairie.example"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "r1@example.test"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "webmail-1@example.test"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "seul@example.test"), "seul@example.test");
+
+    // Another such reply arrives: the index is rebuilt for the changed folder.
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[plain_mail(
+            citizen,
+            "webmail-2@example.test",
+            "Réf. : Re: TR : demande  de permis",
+            "Thu, 18 Mar 2027 09:00:00 +0100",
+            None,
+        )],
+    );
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    assert_eq!(thread_of(&page, "webmail-2@example.test"), "root@mairie.example");
+    let offline = json(&calame(dir.path(), &["--offline", "list", "INBOX", "--json"], None));
+    assert_eq!(offline, page);
 }

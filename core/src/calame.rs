@@ -17,6 +17,7 @@ use crate::remote_allow::{AllowRemote, RemoteAllowList};
 use crate::secret::{self, Secret};
 use crate::store::Store;
 use crate::sync::{self, SyncReport};
+use crate::thread;
 
 /// An open profile: its accounts, its cache, and the operations on them.
 #[derive(Debug)]
@@ -420,10 +421,28 @@ impl Calame {
         let folders = self.store.folders(Some(email))?;
         let folder = find_folder(&folders, folder)?;
         let raw = folder.raw_name.as_deref().unwrap_or(&folder.name);
-        match self.store.folder_state(email, raw)? {
-            Some(state) => self.store.envelopes(state.id, offset, limit),
-            None => Ok(Vec::new()),
+        let Some(state) = self.store.folder_state(email, raw)? else {
+            return Ok(Vec::new());
+        };
+        let mut page = self.store.envelopes(state.id, offset, limit)?;
+        self.join_threads_by_subject(state.id, &mut page)?;
+        Ok(page)
+    }
+
+    /// Replies that lost their References join their thread by subject ([`crate::thread`]).
+    /// The folder's subject index is rebuilt first when its messages changed since it was
+    /// built, and only when the page has such a reply.
+    fn join_threads_by_subject(&self, id: u64, page: &mut [Envelope]) -> Result<()> {
+        if !page.iter().any(thread::needs_subject) {
+            return Ok(());
         }
+        // Read before the envelopes: a change meanwhile leaves the index stale, not wrong.
+        let generation = self.store.generation(id)?;
+        if self.store.subjects_generation(id)? != Some(generation) {
+            let all = self.store.envelopes(id, 0, usize::MAX)?;
+            self.store.put_subjects(id, generation, &thread::subject_threads(&all))?;
+        }
+        thread::join_by_subject(page, |key| self.store.thread_for_subject(id, key))
     }
 
     async fn fetch_folders(&self, account: &Account, password: &Secret<String>) -> Result<Vec<Folder>> {

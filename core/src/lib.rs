@@ -31,6 +31,7 @@ mod replay;
 pub mod secret;
 pub mod store;
 pub mod sync;
+pub mod thread;
 pub mod tls;
 
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, TlsMode};

@@ -235,13 +235,7 @@ async fn folder(calame: &Calame, account: Option<&str>, offline: bool, command: 
         FolderCommand::Create { name } => ("create", FolderChange::Create { name }),
         FolderCommand::Rename { old, new } => ("rename", FolderChange::Rename { from: old, to: new }),
         FolderCommand::Delete { name } => ("delete", FolderChange::Delete { name }),
-        FolderCommand::Subscribe { name } => (
-            "subscribe",
-            FolderChange::Subscribe {
-                name,
-                subscribed: true,
-            },
-        ),
+        FolderCommand::Subscribe { name } => ("subscribe", FolderChange::Subscribe { name, subscribed: true }),
         FolderCommand::Unsubscribe { name } => (
             "unsubscribe",
             FolderChange::Subscribe {

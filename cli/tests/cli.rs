@@ -642,7 +642,11 @@ fn remote_content_blocked_until_allowed_for_the_sender_or_the_message() {
     blocked(&json(&read(&publicite, &["--json"])), banner);
 
     // Allowed for one message, by its place.
-    ok(calame(dir.path(), &["allow-remote", "message", "INBOX", &publicite], pw));
+    ok(calame(
+        dir.path(),
+        &["allow-remote", "message", "INBOX", &publicite],
+        pw,
+    ));
     allowed(&json(&read(&publicite, &["--json"])), banner, "message");
     let list = std::fs::read_to_string(dir.path().join("remote-content.json")).unwrap();
     assert!(list.contains("lettre@mairie.example") && list.contains("p1@ailleurs.example"));

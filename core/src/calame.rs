@@ -440,7 +440,8 @@ impl Calame {
         let generation = self.store.generation(id)?;
         if self.store.subjects_generation(id)? != Some(generation) {
             let all = self.store.envelopes(id, 0, usize::MAX)?;
-            self.store.put_subjects(id, generation, &thread::subject_threads(&all))?;
+            self.store
+                .put_subjects(id, generation, &thread::subject_threads(&all))?;
         }
         thread::join_by_subject(page, |key| self.store.thread_for_subject(id, key))
     }

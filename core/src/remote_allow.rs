@@ -36,7 +36,10 @@ pub struct Allowed {
 impl Allowed {
     /// Why remote content is allowed for a message with this sender and Message-ID, if it is.
     pub fn reason(&self, from: Option<&str>, message_id: Option<&str>) -> Option<RemoteReason> {
-        if message_id.and_then(message_key).is_some_and(|id| self.messages.contains(&id)) {
+        if message_id
+            .and_then(message_key)
+            .is_some_and(|id| self.messages.contains(&id))
+        {
             return Some(RemoteReason::Message);
         }
         if from.and_then(sender_key).is_some_and(|a| self.senders.contains(&a)) {
@@ -101,7 +104,11 @@ impl RemoteAllowList {
 
 /// An address as the list keeps it: trimmed, lower case; `None` if it is not one.
 fn sender_key(address: &str) -> Option<String> {
-    let a = address.trim().trim_start_matches('<').trim_end_matches('>').to_lowercase();
+    let a = address
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_lowercase();
     let (local, domain) = a.split_once('@')?;
     let ok = !local.is_empty() && !domain.is_empty() && !a.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then_some(a)
@@ -123,7 +130,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let list = RemoteAllowList::new(dir.path());
         assert_eq!(list.load().unwrap(), Allowed::default(), "nothing for a new profile");
-        list.allow(&AllowRemote::Sender(" Newsletter@Mairie.Example ".into())).unwrap();
+        list.allow(&AllowRemote::Sender(" Newsletter@Mairie.Example ".into()))
+            .unwrap();
         list.allow(&AllowRemote::Message("<m1@example.test>".into())).unwrap();
         let list = RemoteAllowList::new(dir.path());
         let allowed = list.load().unwrap();
@@ -139,9 +147,15 @@ mod tests {
             allowed.reason(Some("autre@mairie.example"), Some("m1@example.test")),
             Some(RemoteReason::Message)
         );
-        assert_eq!(allowed.reason(Some("autre@mairie.example"), Some("m2@example.test")), None);
+        assert_eq!(
+            allowed.reason(Some("autre@mairie.example"), Some("m2@example.test")),
+            None
+        );
         assert_eq!(allowed.reason(None, None), None);
-        assert!(!dir.path().join("remote-content.tmp").exists(), "no temporary file left");
+        assert!(
+            !dir.path().join("remote-content.tmp").exists(),
+            "no temporary file left"
+        );
     }
 
     #[test]

@@ -440,9 +440,9 @@ impl Store {
 
 /// Folder id, then the FNV-1a hash of the subject key: stable across runs and versions.
 fn subject_index_key(id: u64, subject: &str) -> [u8; 16] {
-    let hash = subject
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = subject.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     let mut k = [0u8; 16];
     let (a, b) = k.split_at_mut(8);
     a.copy_from_slice(&id.to_be_bytes());

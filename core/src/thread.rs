@@ -205,11 +205,41 @@ mod tests {
     fn a_reply_without_references_joins_the_thread_of_its_subject() {
         let folder = vec![
             // The orphan arrived first in the folder (lower UID), yet is newer.
-            envelope(1, "RE : TR: Demande de permis", "<orphan@x>", &[], "Wed, 17 Mar 2027 10:00:00 +0100"),
-            envelope(2, "TR: Demande de permis", "<root@x>", &[], "Mon, 15 Mar 2027 09:00:00 +0100"),
-            envelope(3, "Re: TR: Demande de permis", "<r1@x>", &["<root@x>"], "Tue, 16 Mar 2027 09:00:00 +0100"),
-            envelope(4, "Demande de permis", "<other@x>", &[], "Thu, 18 Mar 2027 09:00:00 +0100"),
-            envelope(5, "Re: Sans racine", "<lonely@x>", &[], "Thu, 18 Mar 2027 09:00:00 +0100"),
+            envelope(
+                1,
+                "RE : TR: Demande de permis",
+                "<orphan@x>",
+                &[],
+                "Wed, 17 Mar 2027 10:00:00 +0100",
+            ),
+            envelope(
+                2,
+                "TR: Demande de permis",
+                "<root@x>",
+                &[],
+                "Mon, 15 Mar 2027 09:00:00 +0100",
+            ),
+            envelope(
+                3,
+                "Re: TR: Demande de permis",
+                "<r1@x>",
+                &["<root@x>"],
+                "Tue, 16 Mar 2027 09:00:00 +0100",
+            ),
+            envelope(
+                4,
+                "Demande de permis",
+                "<other@x>",
+                &[],
+                "Thu, 18 Mar 2027 09:00:00 +0100",
+            ),
+            envelope(
+                5,
+                "Re: Sans racine",
+                "<lonely@x>",
+                &[],
+                "Thu, 18 Mar 2027 09:00:00 +0100",
+            ),
         ];
         let map = subject_threads(&folder);
         assert_eq!(map.get("demande de permis").map(String::as_str), Some("root@x"));
@@ -227,15 +257,32 @@ mod tests {
         assert_eq!(store.subjects_generation(7).unwrap(), None);
         let first: BTreeMap<String, String> = [("permis".to_owned(), "root@x".to_owned())].into();
         store.put_subjects(7, 3, &first).unwrap();
-        store.put_subjects(8, 1, &[("permis".to_owned(), "autre@x".to_owned())].into()).unwrap();
+        store
+            .put_subjects(8, 1, &[("permis".to_owned(), "autre@x".to_owned())].into())
+            .unwrap();
         assert_eq!(store.subjects_generation(7).unwrap(), Some(3));
-        assert_eq!(store.thread_for_subject(7, "permis").unwrap().as_deref(), Some("root@x"));
-        assert_eq!(store.thread_for_subject(8, "permis").unwrap().as_deref(), Some("autre@x"));
+        assert_eq!(
+            store.thread_for_subject(7, "permis").unwrap().as_deref(),
+            Some("root@x")
+        );
+        assert_eq!(
+            store.thread_for_subject(8, "permis").unwrap().as_deref(),
+            Some("autre@x")
+        );
         assert_eq!(store.thread_for_subject(7, "autre").unwrap(), None);
-        store.put_subjects(7, 4, &[("autre".to_owned(), "a@x".to_owned())].into()).unwrap();
+        store
+            .put_subjects(7, 4, &[("autre".to_owned(), "a@x".to_owned())].into())
+            .unwrap();
         assert_eq!(store.subjects_generation(7).unwrap(), Some(4));
-        assert_eq!(store.thread_for_subject(7, "permis").unwrap(), None, "the old index is gone");
+        assert_eq!(
+            store.thread_for_subject(7, "permis").unwrap(),
+            None,
+            "the old index is gone"
+        );
         assert_eq!(store.thread_for_subject(7, "autre").unwrap().as_deref(), Some("a@x"));
-        assert_eq!(store.thread_for_subject(8, "permis").unwrap().as_deref(), Some("autre@x"));
+        assert_eq!(
+            store.thread_for_subject(8, "permis").unwrap().as_deref(),
+            Some("autre@x")
+        );
     }
 }

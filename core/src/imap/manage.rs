@@ -62,14 +62,13 @@ pub fn plan_change(folders: &[Folder], change: &FolderChange) -> Result<PlannedC
             let raw = raw_name(folder);
             let children = format!("{raw}{}", folder.delimiter.as_deref().unwrap_or(&delimiter));
             let mut forget = vec![raw.clone()];
-            forget.extend(
-                folders
-                    .iter()
-                    .map(raw_name)
-                    .filter(|r| r.starts_with(&children)),
-            );
+            forget.extend(folders.iter().map(raw_name).filter(|r| r.starts_with(&children)));
             Ok(PlannedChange {
-                command: format!("RENAME {} {}", quoted(&raw)?, quoted(&raw_for_new(folders, to, &delimiter))?),
+                command: format!(
+                    "RENAME {} {}",
+                    quoted(&raw)?,
+                    quoted(&raw_for_new(folders, to, &delimiter))?
+                ),
                 forget,
             })
         }
@@ -254,7 +253,12 @@ mod tests {
             folder("Archivés", "Archiv&AOk-s", "lrswipkxtecda", true),
             folder("Shared/accueil", "Shared/accueil", "", false),
             folder("Shared/accueil/Demandes", "Shared/accueil/Demandes", "lrsw", true),
-            folder("Shared/accueil/Réponses", "Shared/accueil/R&AOk-ponses", "lrswipkxte", true),
+            folder(
+                "Shared/accueil/Réponses",
+                "Shared/accueil/R&AOk-ponses",
+                "lrswipkxte",
+                true,
+            ),
             folder("Vieux", "Vieux", "lrswipcda", true),
         ]
     }
@@ -331,7 +335,14 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            matches!(&err, Error::NotAllowed { right: 'k', op: FolderOp::Rename, .. }),
+            matches!(
+                &err,
+                Error::NotAllowed {
+                    right: 'k',
+                    op: FolderOp::Rename,
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert!(plan(FolderChange::Delete { name: "Vieux".into() }).is_ok(), "old `d`");
@@ -340,17 +351,15 @@ mod tests {
     #[test]
     fn bad_names_and_unknown_folders_are_refused() {
         for name in ["", "a//b", "/a", "a/", "a*", "a%b", "a\r\nb"] {
-            assert_eq!(
-                create(name).unwrap_err().kind(),
-                crate::ErrorKind::BadInput,
-                "{name:?}"
-            );
+            assert_eq!(create(name).unwrap_err().kind(), crate::ErrorKind::BadInput, "{name:?}");
         }
         assert_eq!(create("Archivés").unwrap_err().kind(), crate::ErrorKind::Conflict);
         assert_eq!(
-            plan(FolderChange::Delete { name: "Nulle part".into() })
-                .unwrap_err()
-                .kind(),
+            plan(FolderChange::Delete {
+                name: "Nulle part".into()
+            })
+            .unwrap_err()
+            .kind(),
             crate::ErrorKind::NotFound
         );
         assert_eq!(
@@ -372,6 +381,9 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(p.forget, vec!["Archiv&AOk-s".to_owned(), "Archiv&AOk-s/2026".to_owned()]);
+        assert_eq!(
+            p.forget,
+            vec!["Archiv&AOk-s".to_owned(), "Archiv&AOk-s/2026".to_owned()]
+        );
     }
 }

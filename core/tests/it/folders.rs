@@ -110,7 +110,11 @@ async fn create_subscribe_rename_delete_a_nested_french_folder() {
     let f = find(&folders, "Projets/Été 2027");
     assert!(f.selectable && !f.shared && !f.subscribed);
     assert_eq!(f.delimiter.as_deref(), Some("/"));
-    assert_eq!(calame.folders(Some(&user.email)).unwrap(), folders, "the cache has the new list");
+    assert_eq!(
+        calame.folders(Some(&user.email)).unwrap(),
+        folders,
+        "the cache has the new list"
+    );
     // An independent client sees the name in modified UTF-7.
     let listed = peer::list(stack, &user, "*").unwrap();
     assert!(listed.contains(&"Projets/&AMk-t&AOk- 2027".to_owned()), "{listed:?}");
@@ -181,7 +185,11 @@ async fn bob_may_not_create_in_accueil_and_nothing_is_sent_alice_may() {
     assert_eq!(f.owner.as_deref(), Some("accueil"));
     assert!(f.shared);
     let accueil = peer::list(stack, stack.user("accueil"), "Demandes/*").unwrap();
-    assert_eq!(accueil, vec!["Demandes/Essai d'Alice".to_owned()], "created in accueil's mailbox");
+    assert_eq!(
+        accueil,
+        vec!["Demandes/Essai d'Alice".to_owned()],
+        "created in accueil's mailbox"
+    );
     let folders = alice_calame
         .change_folder_with(&alice.email, FolderChange::Delete { name: mine.into() }, &alice_pw)
         .await

@@ -7,6 +7,7 @@ the server and to change it behind Calame's back. One command per run, JSON on s
   imap_peer.py PORT CAFILE LOGIN PASSWORD expunge FOLDER UIDS    (marks \\Deleted, UID EXPUNGE)
   imap_peer.py PORT CAFILE LOGIN PASSWORD append FOLDER COUNT    (plain test messages)
   imap_peer.py PORT CAFILE LOGIN PASSWORD recreate FOLDER        (DELETE + CREATE: new UIDVALIDITY)
+  imap_peer.py PORT CAFILE LOGIN PASSWORD list PATTERN           -> [names as the server spells them]
 """
 import imaplib, json, re, ssl, sys
 
@@ -66,6 +67,23 @@ elif cmd == "recreate":
     check(imap.delete(quoted))
     check(imap.create(quoted))
     print("{}")
+elif cmd == "list":
+    names = []
+    for line in check(imap.list('""', quoted)):
+        if line is None:
+            continue  # imaplib's answer when nothing matches
+        if isinstance(line, tuple):
+            # A name sent as a literal: the first part ends with {n}, the second is the name.
+            names.append(line[1].decode())
+            continue
+        m = re.match(r'\(([^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (.*)$', line.decode())
+        if not m:
+            raise SystemExit(f"list: unreadable line {line!r}")
+        name = m.group(2)
+        if name.startswith('"'):
+            name = re.sub(r'\\(.)', r'\1', name[1:-1])
+        names.append(name)
+    print(json.dumps(sorted(names)))
 else:
     raise SystemExit(f"unknown command {cmd}")
 imap.logout()

@@ -34,6 +34,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create, rename, delete a folder; subscribe or unsubscribe (online only).
+    #[command(subcommand)]
+    Folder(FolderCommand),
     /// Bring the offline cache level with the server (folders, envelopes, flags).
     Sync {
         /// Only this folder.
@@ -80,7 +83,13 @@ pub enum Command {
         raw: bool,
         #[arg(long)]
         json: bool,
+        /// Show remote content (images) this time only.
+        #[arg(long)]
+        allow_remote: bool,
     },
+    /// Allow remote content (images) from now on, for a sender or for one message.
+    #[command(subcommand)]
+    AllowRemote(AllowRemoteCommand),
     /// Watch for changes (IDLE): one JSON object per line, first {"event":"ready"}.
     Watch,
     /// The messages of a folder, newest first.
@@ -93,6 +102,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AllowRemoteCommand {
+    /// Every message from this address.
+    Sender { address: String },
+    /// The message at UID in FOLDER (kept by its Message-ID).
+    Message { folder: String, uid: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FolderCommand {
+    /// Create a folder: `folder create "Projets/Été 2027"` (the server's delimiter).
+    Create { name: String },
+    /// Rename a folder (its children follow).
+    Rename { old: String, new: String },
+    /// Delete a folder and the messages in it.
+    Delete { name: String },
+    /// Subscribe to a folder.
+    Subscribe { name: String },
+    /// Unsubscribe from a folder.
+    Unsubscribe { name: String },
 }
 
 #[derive(Debug, Subcommand)]

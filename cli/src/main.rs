@@ -6,11 +6,13 @@ mod args;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use calame_core::{AccountSetup, AccountSummary, Action, Calame, Error, ErrorKind, Lang, Secret, TlsMode};
+use calame_core::{
+    AccountSetup, AccountSummary, Action, AllowRemote, Calame, Error, ErrorKind, FolderChange, Lang, Secret, TlsMode,
+};
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, Cli, Command};
+use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -68,6 +70,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Account(AccountCommand::Add(args)) => account_add(&calame, *args).await,
         Command::Account(AccountCommand::List { json }) => account_list(&calame, json),
         Command::Folders { json } => folders(&calame, cli.account.as_deref(), cli.offline, json).await,
+        Command::Folder(command) => folder(&calame, cli.account.as_deref(), cli.offline, command).await,
         Command::Sync { folder, json } => sync(&calame, cli.account.as_deref(), folder.as_deref(), json).await,
         Command::Flag {
             folder,
@@ -110,17 +113,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
             html,
             raw,
             json,
+            allow_remote,
         } => {
             read(
                 &calame,
                 cli.account.as_deref(),
                 cli.offline,
-                &folder,
-                uid,
+                (&folder, uid),
                 ReadAs::pick(text, html, raw, json),
+                allow_remote,
             )
             .await
         }
+        Command::AllowRemote(what) => allow_remote(&calame, cli.account.as_deref(), cli.offline, what).await,
         Command::Watch => watch(&calame, cli.account.as_deref()).await,
         Command::List {
             folder,
@@ -224,6 +229,29 @@ async fn folders(calame: &Calame, account: Option<&str>, offline: bool, json: bo
     Ok(())
 }
 
+/// Changes to the folder tree go to the server at once: there is no offline form.
+async fn folder(calame: &Calame, account: Option<&str>, offline: bool, command: FolderCommand) -> Result<(), Error> {
+    let (verb, change) = match command {
+        FolderCommand::Create { name } => ("create", FolderChange::Create { name }),
+        FolderCommand::Rename { old, new } => ("rename", FolderChange::Rename { from: old, to: new }),
+        FolderCommand::Delete { name } => ("delete", FolderChange::Delete { name }),
+        FolderCommand::Subscribe { name } => ("subscribe", FolderChange::Subscribe { name, subscribed: true }),
+        FolderCommand::Unsubscribe { name } => (
+            "unsubscribe",
+            FolderChange::Subscribe {
+                name,
+                subscribed: false,
+            },
+        ),
+    };
+    if offline {
+        return Err(Error::OnlineOnly(format!("calame folder {verb}")));
+    }
+    let email = calame.account(account)?.email;
+    calame.change_folder(&email, change).await?;
+    Ok(())
+}
+
 async fn sync(calame: &Calame, account: Option<&str>, folder: Option<&str>, json: bool) -> Result<(), Error> {
     let emails: Vec<String> = match account {
         Some(a) => vec![calame.account(Some(a))?.email],
@@ -290,35 +318,45 @@ impl ReadAs {
     }
 }
 
+/// Remote content is shown when `allow_once`, or when the user allowed it for the message or
+/// its sender (`calame allow-remote`).
 async fn read(
     calame: &Calame,
     account: Option<&str>,
     offline: bool,
-    folder: &str,
-    uid: u32,
+    (folder, uid): (&str, u32),
     how: ReadAs,
+    allow_once: bool,
 ) -> Result<(), Error> {
     let email = calame.account(account)?.email;
     let raw = calame.raw_message(&email, folder, uid, !offline).await?;
+    if let ReadAs::Raw = how {
+        return std::io::stdout().lock().write_all(&raw).or_else(output_closed);
+    }
+    let message = calame.show(&raw, allow_once)?;
     let mut out = std::io::stdout().lock();
     let written = match how {
-        ReadAs::Raw => out.write_all(&raw),
-        ReadAs::Json => {
-            return print_json(&calame_core::message::read(
-                &raw,
-                calame_core::message::RemoteContent::Block,
-            ))
-        }
-        ReadAs::Html => {
-            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
-            writeln!(out, "{}", m.html.unwrap_or_default())
-        }
-        ReadAs::Text => {
-            let m = calame_core::message::read(&raw, calame_core::message::RemoteContent::Block);
-            writeln!(out, "{}", m.text.unwrap_or_default())
-        }
+        ReadAs::Json => return print_json(&message),
+        ReadAs::Html => writeln!(out, "{}", message.html.unwrap_or_default()),
+        ReadAs::Raw | ReadAs::Text => writeln!(out, "{}", message.text.unwrap_or_default()),
     };
     written.or_else(output_closed)
+}
+
+async fn allow_remote(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    what: AllowRemoteCommand,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    match what {
+        AllowRemoteCommand::Sender { address } => calame.allow_remote(&email, AllowRemote::Sender(address)),
+        AllowRemoteCommand::Message { folder, uid } => calame
+            .allow_remote_message(&email, &folder, uid, !offline)
+            .await
+            .map(|_| ()),
+    }
 }
 
 /// Writing to stdout failed: fine if the reader went away (`| head`), an error otherwise.

@@ -495,3 +495,256 @@ fn seeded_account(
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (user, dir, opts)
 }
+
+/// A profile with an account for a stack user (seeded or added).
+fn account_for(stack: &Stack, user: &calame_testkit::User) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = add_args(stack, "alice");
+    args[2] = user.email.clone();
+    args[4] = user.login.clone();
+    let out = calame(dir.path(), &strs(&args), Some(&user.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+fn folder_named<'a>(folders: &'a Value, name: &str) -> Option<&'a Value> {
+    folders.as_array().unwrap().iter().find(|f| f["name"] == name)
+}
+
+#[test]
+fn folder_create_rename_subscribe_delete_and_exit_codes() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-folders").unwrap();
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let run = |args: &[&str]| calame(dir.path(), args, pw);
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    ok(run(&["folder", "create", "Projets/Été 2027"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    let f = folder_named(&folders, "Projets/Été 2027").expect("created and cached");
+    assert_eq!(f["subscribed"], false);
+    let again = run(&["folder", "create", "Projets/Été 2027"]);
+    assert_eq!(again.status.code(), Some(7), "already there: a conflict");
+    assert_one_clear_line(&again);
+
+    let offline = calame(dir.path(), &["--offline", "folder", "create", "Hors ligne"], None);
+    assert_eq!(offline.status.code(), Some(2));
+    assert_one_clear_line(&offline);
+    assert!(String::from_utf8_lossy(&offline.stderr).contains("hors ligne"));
+
+    ok(run(&["folder", "subscribe", "Projets/Été 2027"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    assert_eq!(folder_named(&folders, "Projets/Été 2027").unwrap()["subscribed"], true);
+    ok(run(&["folder", "unsubscribe", "Projets/Été 2027"]));
+    ok(run(&["folder", "rename", "Projets/Été 2027", "Projets/Clos"]));
+    let gone = run(&["folder", "delete", "Projets/Été 2027"]);
+    assert_eq!(gone.status.code(), Some(2), "no such folder any more");
+    ok(run(&["folder", "delete", "Projets/Clos"]));
+    let folders = json(&calame(dir.path(), &["--offline", "folders", "--json"], None));
+    assert!(folder_named(&folders, "Projets/Clos").is_none());
+    assert!(folder_named(&folders, "Projets/Été 2027").is_none());
+
+    // bob has lrsw on accueil's folders: refused (6), the missing right named.
+    let bob = stack.user("bob");
+    let bob_dir = account_for(stack, bob);
+    let args = ["folder", "create", "Shared/accueil/Demandes/Essai CLI"];
+    let refused = calame(bob_dir.path(), &args, Some(&bob.password));
+    assert_eq!(refused.status.code(), Some(6));
+    assert_one_clear_line(&refused);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("droit « k »"), "{stderr}");
+}
+
+/// Writes raw messages into a user's folder (maildir `new/`), as a delivery would.
+fn deliver(stack: &Stack, user: &calame_testkit::User, folder: &str, messages: &[String]) {
+    let dir = stack.create_maildir(&user.login, folder).unwrap();
+    static DELIVERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    for m in messages {
+        let n = DELIVERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir
+            .join("new")
+            .join(format!("1700000000.M{n}P{}.calame-test", std::process::id()));
+        std::fs::write(&path, m.replace('\n', "\r\n")).unwrap();
+        stack.fix_mail_owner(&path).unwrap();
+    }
+}
+
+/// The UID of the message with this subject in a `list --json` page.
+fn uid_of(page: &Value, subject: &str) -> String {
+    page.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {subject:?} in {page}"))["uid"]
+        .to_string()
+}
+
+fn html_mail(from: &str, id: &str, subject: &str, image: &str) -> String {
+    format!(
+        "From: {from}\nTo: cli-remote@example.test\nSubject: {subject}\nMessage-ID: <{id}>\n\
+Date: Mon, 15 Mar 2027 09:00:00 +0100\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
+<p>Bonjour,</p><img src=\"{image}\" alt=\"logo\"><p>La mairie</p>\n"
+    )
+}
+
+#[test]
+fn remote_content_blocked_until_allowed_for_the_sender_or_the_message() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-remote").unwrap();
+    let (logo, banner) = ("https://images.example/logo.png", "https://pub.example/banner.png");
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[
+            html_mail("Lettre <lettre@mairie.example>", "l1@mairie.example", "Lettre", logo),
+            html_mail("Pub <pub@ailleurs.example>", "p1@ailleurs.example", "Publicité", banner),
+        ],
+    );
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    let (lettre, publicite) = (uid_of(&page, "Lettre"), uid_of(&page, "Publicité"));
+    let read = |uid: &str, extra: &[&str]| {
+        let mut args = vec!["read", "INBOX", uid];
+        args.extend_from_slice(extra);
+        calame(dir.path(), &args, pw)
+    };
+    let blocked = |m: &Value, url: &str| {
+        assert_eq!(m["blocked"], serde_json::json!([url]), "{m}");
+        assert!(!m["html"].as_str().unwrap().contains(url), "{m}");
+        assert_eq!(m["remote_allowed"], Value::Null);
+    };
+    let allowed = |m: &Value, url: &str, why: &str| {
+        assert_eq!(m["blocked"], serde_json::json!([]), "{m}");
+        assert!(m["html"].as_str().unwrap().contains(url), "{m}");
+        assert_eq!(m["remote_allowed"], why);
+    };
+
+    // Blocked by default; allowed for one reading only with --allow-remote.
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+    allowed(&json(&read(&lettre, &["--json", "--allow-remote"])), logo, "once");
+    let html = read(&lettre, &["--html"]);
+    assert!(!String::from_utf8_lossy(&html.stdout).contains(logo));
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+
+    // Allowed for the sender (whatever the case), offline too; not for another sender.
+    let ok = |out: Output| assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(calame(
+        dir.path(),
+        &["allow-remote", "sender", "Lettre@Mairie.Example"],
+        None,
+    ));
+    allowed(&json(&read(&lettre, &["--json"])), logo, "sender");
+    let html = calame(dir.path(), &["--offline", "read", "INBOX", &lettre, "--html"], None);
+    assert!(String::from_utf8_lossy(&html.stdout).contains(logo));
+    blocked(&json(&read(&publicite, &["--json"])), banner);
+
+    // Allowed for one message, by its place.
+    ok(calame(
+        dir.path(),
+        &["allow-remote", "message", "INBOX", &publicite],
+        pw,
+    ));
+    allowed(&json(&read(&publicite, &["--json"])), banner, "message");
+    let list = std::fs::read_to_string(dir.path().join("remote-content.json")).unwrap();
+    assert!(list.contains("lettre@mairie.example") && list.contains("p1@ailleurs.example"));
+
+    // A damaged list is an error, not an allowance; the file is left for the user to see.
+    std::fs::write(dir.path().join("remote-content.json"), b"{\"senders\": [").unwrap();
+    let out = read(&lettre, &["--html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_one_clear_line(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("remote-content.json"));
+    let out = calame(dir.path(), &["allow-remote", "sender", "x@y.example"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let bad = calame(dir.path(), &["allow-remote", "sender", "pas une adresse"], None);
+    std::fs::remove_file(dir.path().join("remote-content.json")).unwrap();
+    let bad_after = calame(dir.path(), &["allow-remote", "sender", "pas une adresse"], None);
+    assert_eq!(bad.status.code(), Some(1), "the damage is reported first");
+    assert_eq!(bad_after.status.code(), Some(2));
+    blocked(&json(&read(&lettre, &["--json"])), logo);
+}
+
+fn plain_mail(from: &str, id: &str, subject: &str, date: &str, references: Option<&str>) -> String {
+    let refs = references
+        .map(|r| format!("In-Reply-To: <{r}>\nReferences: <{r}>\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\nTo: cli-threads@example.test\nSubject: {subject}\nMessage-ID: <{id}>\n{refs}\
+Date: {date}\nContent-Type: text/plain; charset=utf-8\n\nBonjour.\n"
+    )
+}
+
+#[test]
+fn a_reply_without_references_joins_its_thread_by_subject() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-threads").unwrap();
+    let citizen = "Marie Dupont <marie.dupont@example.test>";
+    let urbanisme = "Urbanisme <urbanisme@example.test>";
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[
+            plain_mail(
+                urbanisme,
+                "root@mairie.example",
+                "TR: Demande de permis",
+                "Mon, 15 Mar 2027 09:00:00 +0100",
+                None,
+            ),
+            plain_mail(
+                citizen,
+                "r1@example.test",
+                "Re: TR: Demande de permis",
+                "Tue, 16 Mar 2027 09:00:00 +0100",
+                Some("root@mairie.example"),
+            ),
+            plain_mail(
+                citizen,
+                "webmail-1@example.test",
+                "RE : TR: Demande de permis",
+                "Wed, 17 Mar 2027 09:00:00 +0100",
+                None,
+            ),
+            plain_mail(
+                citizen,
+                "seul@example.test",
+                "Re: Autre chose",
+                "Wed, 17 Mar 2027 10:00:00 +0100",
+                None,
+            ),
+        ],
+    );
+    let dir = account_for(stack, &user);
+    let pw = Some(user.password.as_str());
+    let thread_of = |page: &Value, id: &str| -> Value {
+        let m = page.as_array().unwrap().iter().find(|m| m["message_id"] == id);
+        m.unwrap_or_else(|| panic!("no {id} in {page}"))["thread_id"].clone()
+    };
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    assert_eq!(thread_of(&page, "root@mairie.example"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "r1@example.test"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "webmail-1@example.test"), "root@mairie.example");
+    assert_eq!(thread_of(&page, "seul@example.test"), "seul@example.test");
+
+    // Another such reply arrives: the index is rebuilt for the changed folder.
+    deliver(
+        stack,
+        &user,
+        "INBOX",
+        &[plain_mail(
+            citizen,
+            "webmail-2@example.test",
+            "Réf. : Re: TR : demande  de permis",
+            "Thu, 18 Mar 2027 09:00:00 +0100",
+            None,
+        )],
+    );
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--json"], pw));
+    assert_eq!(thread_of(&page, "webmail-2@example.test"), "root@mairie.example");
+    let offline = json(&calame(dir.path(), &["--offline", "list", "INBOX", "--json"], None));
+    assert_eq!(offline, page);
+}

@@ -10,12 +10,14 @@ use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::folder::Folder;
-use crate::imap;
-use crate::message::{self, Message, RemoteContent};
+use crate::imap::{self, FolderChange};
+use crate::message::{self, Message, RemoteContent, RemoteReason};
 use crate::profile::Profile;
+use crate::remote_allow::{AllowRemote, RemoteAllowList};
 use crate::secret::{self, Secret};
 use crate::store::Store;
 use crate::sync::{self, Progress, SyncReport};
+use crate::thread;
 
 /// An open profile: its accounts, its cache, and the operations on them.
 #[derive(Debug)]
@@ -23,6 +25,8 @@ pub struct Calame {
     profile: Profile,
     store: Store,
     queue: Queue,
+    /// The senders and messages whose remote content the user allowed.
+    remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
 }
@@ -34,10 +38,12 @@ impl Calame {
         let profile = Profile::open(dir, holder)?;
         let store = Store::open(&profile.cache_dir())?;
         let queue = Queue::open(profile.dir())?;
+        let remote_allow = RemoteAllowList::new(profile.dir());
         Ok(Calame {
             profile,
             store,
             queue,
+            remote_allow,
             accounts_write: Mutex::new(()),
         })
     }
@@ -120,6 +126,69 @@ impl Calame {
         let folders = self.fetch_folders(&account, &password).await?;
         self.store.put_folders(&account.email, &folders)?;
         Ok(folders)
+    }
+
+    /// Create a folder (decoded name, `Projets/Été 2027`); returns the refreshed folder list.
+    pub async fn create_folder(&self, email: &str, name: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Create { name: name.to_owned() };
+        self.change_folder(email, change).await
+    }
+
+    /// Rename a folder (and its children, as the server does).
+    pub async fn rename_folder(&self, email: &str, from: &str, to: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Rename {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        };
+        self.change_folder(email, change).await
+    }
+
+    /// Delete a folder; its cached copy goes with it.
+    pub async fn delete_folder(&self, email: &str, name: &str) -> Result<Vec<Folder>> {
+        let change = FolderChange::Delete { name: name.to_owned() };
+        self.change_folder(email, change).await
+    }
+
+    /// Subscribe to a folder, or unsubscribe.
+    pub async fn subscribe(&self, email: &str, name: &str, subscribed: bool) -> Result<Vec<Folder>> {
+        let change = FolderChange::Subscribe {
+            name: name.to_owned(),
+            subscribed,
+        };
+        self.change_folder(email, change).await
+    }
+
+    /// Change the folder tree. The names and the user's rights are checked against the cached
+    /// folder list first: a refusal then costs no connection and sends nothing.
+    pub async fn change_folder(&self, email: &str, change: FolderChange) -> Result<Vec<Folder>> {
+        let account = self.account(Some(email))?;
+        imap::plan_change(&self.store.folders(Some(&account.email))?, &change)?;
+        let password = password_for(&account.email).await?;
+        self.change_folder_with(&account.email, change, &password).await
+    }
+
+    /// [`Calame::change_folder`] with the password given by the caller.
+    pub async fn change_folder_with(
+        &self,
+        email: &str,
+        change: FolderChange,
+        password: &Secret<String>,
+    ) -> Result<Vec<Folder>> {
+        let account = self.account(Some(email))?;
+        let planned = imap::plan_change(&self.store.folders(Some(&account.email))?, &change)?;
+        let mut conn = imap::connect(&account, password).await?;
+        let result = async {
+            imap::change_folder(&mut conn, &planned).await?;
+            for raw in &planned.forget {
+                self.store.invalidate(&account.email, raw)?;
+            }
+            let folders = imap::list_folders(&mut conn, &account.email).await?;
+            self.store.put_folders(&account.email, &folders)?;
+            Ok(folders)
+        }
+        .await;
+        conn.logout().await;
+        result
     }
 
     /// Bring the cache level with the server: the folder list, then the envelopes and flags of
@@ -323,7 +392,9 @@ impl Calame {
         }
     }
 
-    /// A message, read from the cache, or fetched first (and kept) when `online`.
+    /// A message, read from the cache, or fetched first (and kept) when `online`. Remote
+    /// content is shown when `remote` allows it for this reading, or when the user allowed it
+    /// for the message or its sender ([`Calame::allow_remote`]).
     pub async fn read(
         &self,
         email: &str,
@@ -333,7 +404,46 @@ impl Calame {
         remote: RemoteContent,
     ) -> Result<Message> {
         let raw = self.raw_message(email, folder, uid, online).await?;
-        Ok(message::read(&raw, remote))
+        self.show(&raw, remote == RemoteContent::Allow)
+    }
+
+    /// A raw message made safe to show, with remote content allowed `once` (this time) or by
+    /// the allow-list; [`Message::remote_allowed`] says which. A damaged allow-list is an error,
+    /// never an allowance.
+    pub fn show(&self, raw: &[u8], once: bool) -> Result<Message> {
+        let reason = if once {
+            Some(RemoteReason::Once)
+        } else {
+            let (from, id) = message::sender_and_id(raw);
+            self.remote_allow.load()?.reason(from.as_deref(), id.as_deref())
+        };
+        let policy = match reason {
+            Some(_) => RemoteContent::Allow,
+            None => RemoteContent::Block,
+        };
+        let mut shown = message::read(raw, policy);
+        shown.remote_allowed = reason;
+        Ok(shown)
+    }
+
+    /// Allow remote content from now on: for every message of a sender, or for one message
+    /// (by Message-ID). Kept in the profile, for all its accounts.
+    pub fn allow_remote(&self, email: &str, what: AllowRemote) -> Result<()> {
+        self.account(Some(email))?;
+        self.remote_allow.allow(&what)
+    }
+
+    /// Allow remote content for the message at `uid` in `folder`; returns its Message-ID.
+    pub async fn allow_remote_message(&self, email: &str, folder: &str, uid: u32, online: bool) -> Result<String> {
+        let raw = self.raw_message(email, folder, uid, online).await?;
+        let (_, id) = message::sender_and_id(&raw);
+        let id = id.ok_or_else(|| {
+            Error::BadInput(format!(
+                "message {uid} of {folder} has no Message-ID: allow its sender instead"
+            ))
+        })?;
+        self.allow_remote(email, AllowRemote::Message(id.clone()))?;
+        Ok(id)
     }
 
     /// A message's bytes as the server sent them (cached after the first fetch).
@@ -373,10 +483,29 @@ impl Calame {
         let folders = self.store.folders(Some(email))?;
         let folder = find_folder(&folders, folder)?;
         let raw = folder.raw_name.as_deref().unwrap_or(&folder.name);
-        match self.store.folder_state(email, raw)? {
-            Some(state) => self.store.envelopes(state.id, offset, limit),
-            None => Ok(Vec::new()),
+        let Some(state) = self.store.folder_state(email, raw)? else {
+            return Ok(Vec::new());
+        };
+        let mut page = self.store.envelopes(state.id, offset, limit)?;
+        self.join_threads_by_subject(state.id, &mut page)?;
+        Ok(page)
+    }
+
+    /// Replies that lost their References join their thread by subject ([`crate::thread`]).
+    /// The folder's subject index is rebuilt first when its messages changed since it was
+    /// built, and only when the page has such a reply.
+    fn join_threads_by_subject(&self, id: u64, page: &mut [Envelope]) -> Result<()> {
+        if !page.iter().any(thread::needs_subject) {
+            return Ok(());
         }
+        // Read before the envelopes: a change meanwhile leaves the index stale, not wrong.
+        let generation = self.store.generation(id)?;
+        if self.store.subjects_generation(id)? != Some(generation) {
+            let all = self.store.envelopes(id, 0, usize::MAX)?;
+            self.store
+                .put_subjects(id, generation, &thread::subject_threads(&all))?;
+        }
+        thread::join_by_subject(page, |key| self.store.thread_for_subject(id, key))
     }
 
     async fn fetch_folders(&self, account: &Account, password: &Secret<String>) -> Result<Vec<Folder>> {

@@ -31,7 +31,9 @@ pub struct Envelope {
     pub message_id: Option<String>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
-    /// The root of the thread this message belongs to (its first reference, else itself).
+    /// The root of the thread this message belongs to: its first reference, else its
+    /// In-Reply-To, else itself. For a reply that lost both, `Calame::list` gives the thread
+    /// of a message of the folder with the same subject ([`crate::thread`]).
     pub thread_id: Option<String>,
     /// The message's mod-sequence (CONDSTORE), when the server has them.
     #[serde(default)]

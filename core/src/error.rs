@@ -55,6 +55,60 @@ pub enum Error {
     Storage { path: String, reason: String },
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// Refused before asking the server: the user's rights (RFC 4314 MYRIGHTS, as cached) lack
+    /// the letter `right` on the folder `on`.
+    #[error(
+        "not allowed to {} {folder:?}: the right '{right}' ({}) is missing on {on:?}",
+        op.en(),
+        right_name(*right, Lang::En)
+    )]
+    NotAllowed {
+        op: FolderOp,
+        folder: String,
+        on: String,
+        right: char,
+    },
+    /// Something that only the server can do, asked for while working offline.
+    #[error("{0} needs a connection to the server (not available offline)")]
+    OnlineOnly(String),
+}
+
+/// A change to the folder tree, for messages about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderOp {
+    Create,
+    Rename,
+    Delete,
+}
+
+impl FolderOp {
+    fn en(self) -> &'static str {
+        match self {
+            FolderOp::Create => "create",
+            FolderOp::Rename => "rename",
+            FolderOp::Delete => "delete",
+        }
+    }
+
+    fn fr(self) -> &'static str {
+        match self {
+            FolderOp::Create => "créer",
+            FolderOp::Rename => "renommer",
+            FolderOp::Delete => "supprimer",
+        }
+    }
+}
+
+/// What an RFC 4314 right letter allows, for a person.
+fn right_name(right: char, lang: Lang) -> &'static str {
+    match (right, lang) {
+        ('k' | 'c', Lang::En) => "create folders",
+        ('k' | 'c', Lang::Fr) => "créer des dossiers",
+        ('x' | 'd', Lang::En) => "delete or rename the folder",
+        ('x' | 'd', Lang::Fr) => "supprimer ou renommer le dossier",
+        (_, Lang::En) => "see RFC 4314",
+        (_, Lang::Fr) => "voir la RFC 4314",
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,6 +128,8 @@ impl Error {
             Error::Storage { .. } => ErrorKind::Storage,
             Error::Protocol(_) => ErrorKind::Protocol,
             Error::SecretStore(_) => ErrorKind::Keyring,
+            Error::NotAllowed { .. } => ErrorKind::Refused,
+            Error::OnlineOnly(_) => ErrorKind::BadInput,
         }
     }
 
@@ -117,6 +173,12 @@ impl Error {
             Error::SecretStore(m) => format!("aucun trousseau de mots de passe disponible : {m}"),
             Error::Storage { path, reason } => format!("erreur de stockage dans {path} : {reason}"),
             Error::Protocol(m) => format!("réponse inattendue du serveur : {m}"),
+            Error::NotAllowed { op, folder, on, right } => format!(
+                "vous n'avez pas le droit de {} « {folder} » : il vous manque le droit « {right} » ({}) sur « {on} »",
+                op.fr(),
+                right_name(*right, Lang::Fr)
+            ),
+            Error::OnlineOnly(what) => format!("{what} demande une connexion au serveur (impossible hors ligne)"),
         }
     }
 }
@@ -178,6 +240,20 @@ mod tests {
         assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
         assert_eq!(Lang::from_locale("fr_FR.UTF-8"), Lang::Fr);
         assert_eq!(Lang::from_locale("C.UTF-8"), Lang::Fr);
+    }
+
+    #[test]
+    fn a_missing_right_is_named_in_both_languages() {
+        let e = Error::NotAllowed {
+            op: FolderOp::Create,
+            folder: "Shared/accueil/Demandes/Essai".into(),
+            on: "Shared/accueil/Demandes".into(),
+            right: 'k',
+        };
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        assert!(e.describe(Lang::Fr).contains("le droit « k » (créer des dossiers)"));
+        assert!(e.describe(Lang::En).contains("the right 'k' (create folders)"));
+        assert_eq!(Error::OnlineOnly("x".into()).kind(), ErrorKind::BadInput);
     }
 
     #[test]

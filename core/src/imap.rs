@@ -1,4 +1,4 @@
-//! IMAP: connecting, logging in, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
+//! IMAP: connecting, logging in, managing folders, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
 //! LIST-STATUS, pipelining). Knows nothing of storage: it returns values.
 
 mod connect;
@@ -7,6 +7,7 @@ mod fetch;
 mod folders;
 mod idle;
 mod mailbox;
+mod manage;
 pub mod namespace;
 mod raw;
 pub mod sexp;
@@ -24,6 +25,7 @@ pub use mailbox::{
     copy_uids, enable_qresync, envelope_query, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, internal_date,
     move_uids, raw_envelope, select, select_plain, store_flags, uid_search_all, uid_set, RawEnvelope, Selection,
 };
+pub use manage::{change_folder, plan_change, FolderChange, PlannedChange};
 pub use namespace::Namespaces;
 
 use crate::error::Error;

@@ -55,6 +55,19 @@ pub enum RemoteContent {
     Allow,
 }
 
+/// Why remote content was allowed for a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum RemoteReason {
+    /// For this reading only.
+    Once,
+    /// The user allows every message from its sender.
+    Sender,
+    /// The user allowed this message.
+    Message,
+}
+
 /// The headers a reader needs, decoded (RFC 2047) and bounded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "MessageHeaders")]
@@ -124,6 +137,8 @@ pub struct Message {
     pub html: Option<String>,
     /// Remote URLs removed from the HTML, deduplicated, in document order.
     pub blocked: Vec<String>,
+    /// Set when remote content was allowed (and so kept), with why; `None` when blocked.
+    pub remote_allowed: Option<RemoteReason>,
     pub attachments: Vec<Attachment>,
     pub invitation: Option<Invitation>,
     /// A body was longer than [`MAX_BODY`] and was cut.
@@ -151,6 +166,20 @@ pub fn read(raw: &[u8], remote: RemoteContent) -> Message {
         return unparsed(raw);
     }
     message
+}
+
+/// The From address and the Message-ID (without brackets) of a raw message: what decides
+/// whether the user allowed its remote content. Reads the header only.
+pub fn sender_and_id(raw: &[u8]) -> (Option<String>, Option<String>) {
+    let Some(parsed) = MessageParser::default().parse_headers(raw) else {
+        return (None, None);
+    };
+    let from = parsed
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address.as_deref())
+        .map(str::to_owned);
+    (from, parsed.message_id().map(str::to_owned))
 }
 
 /// The bodies mail-parser found or, when it found none (broken encoding, multipart without a

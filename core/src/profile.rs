@@ -4,6 +4,9 @@
 //! ```text
 //! PROFILE/
 //!   accounts.json   the configured accounts (no secrets), written atomically
+//!   remote-content.json  senders and messages whose remote content the user allowed
+//!                   (see [`crate::remote_allow`]), written atomically
+//!   queue/          queued actions (see [`crate::actions`])
 //!   lock, holder    an exclusive lock, and who holds it (for the "in use by" message)
 //!   cache/          the sled offline cache: disposable, rebuilt from the servers
 //! ```

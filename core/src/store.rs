@@ -418,6 +418,63 @@ fn account_prefix(account: &str) -> Vec<u8> {
     k
 }
 
+/// A derived index over a folder's envelopes: the thread id by normalised subject (see
+/// [`crate::thread`]), in the tree `subjects`. Keys are the folder id then a hash of the subject
+/// key (the key itself is in the value, so a collision is a miss, not a wrong thread); the
+/// folder id alone holds the folder's [`Store::generation`] the index was built at.
+impl Store {
+    fn subjects(&self) -> Result<sled::Tree> {
+        self.db.open_tree("subjects").map_err(|e| self.err(e))
+    }
+
+    /// The generation a folder's subject index was built at; `None` if it never was.
+    pub fn subjects_generation(&self, id: u64) -> Result<Option<u64>> {
+        let value = self.subjects()?.get(id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(value
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Replace a folder's subject index (subject key → thread id), built at `generation`.
+    pub fn put_subjects(&self, id: u64, generation: u64, threads: &BTreeMap<String, String>) -> Result<()> {
+        let tree = self.subjects()?;
+        let mut batch = sled::Batch::default();
+        for key in tree.scan_prefix(id.to_be_bytes()).keys() {
+            batch.remove(key.map_err(|e| self.err(e))?);
+        }
+        for (subject, thread) in threads {
+            let value = serde_json::to_vec(&(subject, thread)).map_err(|e| self.err(e))?;
+            batch.insert(&subject_index_key(id, subject)[..], value);
+        }
+        batch.insert(&id.to_be_bytes()[..], &generation.to_be_bytes()[..]);
+        tree.apply_batch(batch).map_err(|e| self.err(e))
+    }
+
+    /// The thread id the subject index of a folder holds for a subject key.
+    pub fn thread_for_subject(&self, id: u64, subject: &str) -> Result<Option<String>> {
+        let value = self
+            .subjects()?
+            .get(subject_index_key(id, subject))
+            .map_err(|e| self.err(e))?;
+        Ok(value
+            .and_then(|v| serde_json::from_slice::<(String, String)>(&v).ok())
+            .filter(|(key, _)| key == subject)
+            .map(|(_, thread)| thread))
+    }
+}
+
+/// Folder id, then the FNV-1a hash of the subject key: stable across runs and versions.
+fn subject_index_key(id: u64, subject: &str) -> [u8; 16] {
+    let hash = subject.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut k = [0u8; 16];
+    let (a, b) = k.split_at_mut(8);
+    a.copy_from_slice(&id.to_be_bytes());
+    b.copy_from_slice(&hash.to_be_bytes());
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

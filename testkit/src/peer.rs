@@ -46,6 +46,11 @@ pub fn state(stack: &Stack, user: &User, folder: &str) -> Result<BTreeMap<String
     Ok(serde_json::from_value(run(stack, user, &["state", folder])?)?)
 }
 
+/// The names LIST gives for a pattern (`*`), as the server spells them (modified UTF-7).
+pub fn list(stack: &Stack, user: &User, pattern: &str) -> Result<Vec<String>> {
+    Ok(serde_json::from_value(run(stack, user, &["list", pattern])?)?)
+}
+
 /// Submit a message through the stack's Postfix (submission, STARTTLS, AUTH) with Python's
 /// smtplib; returns once Postfix accepted it.
 pub fn send_mail(stack: &Stack, from: &User, to: &str, subject: &str) -> Result<()> {

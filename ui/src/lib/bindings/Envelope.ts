@@ -14,6 +14,8 @@ date: string | null, from: Address | null, to: Array<Address>, cc: Array<Address
  */
 flags: Array<string>, size: number, has_attachments: boolean, message_id: string | null, in_reply_to: string | null, references: Array<string>, 
 /**
- * The root of the thread this message belongs to (its first reference, else itself).
+ * The root of the thread this message belongs to: its first reference, else its
+ * In-Reply-To, else itself. For a reply that lost both, `Calame::list` gives the thread
+ * of a message of the folder with the same subject ([`crate::thread`]).
  */
 thread_id: string | null, };

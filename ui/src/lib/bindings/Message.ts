@@ -2,6 +2,7 @@
 import type { Attachment } from "./Attachment";
 import type { Invitation } from "./Invitation";
 import type { MessageHeaders } from "./MessageHeaders";
+import type { RemoteReason } from "./RemoteReason";
 
 /**
  * A message made safe to show.
@@ -18,7 +19,11 @@ html: string | null,
 /**
  * Remote URLs removed from the HTML, deduplicated, in document order.
  */
-blocked: Array<string>, attachments: Array<Attachment>, invitation: Invitation | null, 
+blocked: Array<string>, 
+/**
+ * Set when remote content was allowed (and so kept), with why; `None` when blocked.
+ */
+remote_allowed: RemoteReason | null, attachments: Array<Attachment>, invitation: Invitation | null, 
 /**
  * A body was longer than [`MAX_BODY`] and was cut.
  */

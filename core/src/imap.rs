@@ -8,6 +8,7 @@ mod idle;
 mod mailbox;
 pub mod namespace;
 mod raw;
+mod search;
 pub mod sexp;
 pub mod utf7;
 
@@ -23,6 +24,7 @@ pub use mailbox::{
     store_flags, uid_search_all, uid_set, Selection,
 };
 pub use namespace::Namespaces;
+pub use search::{uid_search_text, SearchKey};
 
 use crate::error::Error;
 

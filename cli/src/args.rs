@@ -102,6 +102,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the messages of every folder, own and shared (sender, recipients, subject, text of
+    /// cached bodies), newest first. Terms must all match; from:X, to:X, subject:X, body:X
+    /// search one field; "a phrase" in quotes is one term.
+    Search {
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Only this folder.
+        #[arg(long)]
+        folder: Option<String>,
+        /// Also ask the server (IMAP SEARCH), for what the offline cache lacks.
+        #[arg(long)]
+        server: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

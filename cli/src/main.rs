@@ -7,7 +7,8 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use calame_core::{
-    AccountSetup, AccountSummary, Action, AllowRemote, Calame, Error, ErrorKind, FolderChange, Lang, Secret, TlsMode,
+    AccountSetup, AccountSummary, Action, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange, Lang,
+    SearchRequest, Secret, TlsMode,
 };
 use clap::Parser;
 use serde::Serialize;
@@ -143,6 +144,23 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 json,
             )
             .await
+        }
+        Command::Search {
+            query,
+            folder,
+            server,
+            limit,
+            offset,
+            json,
+        } => {
+            let request = SearchRequest {
+                query: query.join(" "),
+                folder,
+                limit,
+                offset,
+                server,
+            };
+            search(&calame, cli.account.as_deref(), cli.offline, &request, json).await
         }
     }
 }
@@ -406,20 +424,44 @@ async fn list(
     }
     let mut out = std::io::stdout().lock();
     for e in &page {
-        let from = e
-            .from
-            .as_ref()
-            .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
-            .unwrap_or_default();
-        let seen = if e.is_seen() { ' ' } else { '*' };
-        let _ = writeln!(
-            out,
-            "{seen} {:>6}  {}  {:<24}  {}",
-            e.uid,
-            e.date.as_deref().unwrap_or(""),
-            from,
-            e.subject.as_deref().unwrap_or("")
-        );
+        let _ = writeln!(out, "{}", list_line(e));
+    }
+    Ok(())
+}
+
+/// A message on one line: unread mark, UID, date, sender, subject.
+fn list_line(e: &Envelope) -> String {
+    let from = e
+        .from
+        .as_ref()
+        .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
+        .unwrap_or_default();
+    let seen = if e.is_seen() { ' ' } else { '*' };
+    format!(
+        "{seen} {:>6}  {}  {:<24}  {}",
+        e.uid,
+        e.date.as_deref().unwrap_or(""),
+        from,
+        e.subject.as_deref().unwrap_or("")
+    )
+}
+
+/// From the local index; with `--server`, the server's search too (not offline).
+async fn search(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    request: &SearchRequest,
+    json: bool,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    let hits = calame.search(&email, request, !offline).await?;
+    if json {
+        return print_json(&hits);
+    }
+    let mut out = std::io::stdout().lock();
+    for hit in &hits {
+        let _ = writeln!(out, "{}\t{}", hit.folder, list_line(&hit.envelope));
     }
     Ok(())
 }

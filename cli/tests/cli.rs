@@ -748,3 +748,154 @@ fn a_reply_without_references_joins_its_thread_by_subject() {
     let offline = json(&calame(dir.path(), &["--offline", "list", "INBOX", "--json"], None));
     assert_eq!(offline, page);
 }
+
+/// `search`: list items plus `folder`, newest first, from the cache offline; `--server` asks the
+/// server too, and is refused with `--offline`.
+#[test]
+fn search_the_cache_and_the_server() {
+    let stack = Stack::shared();
+    let (user, dir, _opts) = seeded_account(stack, "cli-search", 17, 60);
+    let pw = Some(user.password.as_str());
+    json(&calame(dir.path(), &["sync", "--json"], pw));
+    let listed = json(&calame(
+        dir.path(),
+        &["--offline", "list", "INBOX", "--limit", "1000", "--json"],
+        None,
+    ));
+    let listed = listed.as_array().unwrap();
+    let target = &listed[7];
+    let word = letters_only(target["subject"].as_str().unwrap())
+        .into_iter()
+        .max_by_key(|w| w.len())
+        .unwrap()
+        .to_uppercase();
+
+    let started = std::time::Instant::now();
+    let hits = json(&calame(dir.path(), &["--offline", "search", &word, "--json"], None));
+    eprintln!("search: first run (index built) {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    json(&calame(dir.path(), &["--offline", "search", &word, "--json"], None));
+    eprintln!("search: whole process, index ready {:?}", started.elapsed());
+    let hits = hits.as_array().unwrap();
+    assert!(hits.iter().any(|h| h["uid"] == target["uid"]), "{word}: {hits:?}");
+    for h in hits {
+        assert_eq!(h["folder"], "INBOX");
+        for key in [
+            "uid",
+            "date",
+            "from",
+            "to",
+            "cc",
+            "subject",
+            "flags",
+            "size",
+            "has_attachments",
+            "message_id",
+            "thread_id",
+        ] {
+            assert!(h.get(key).is_some(), "search item has {key}: {h}");
+        }
+        let listed_item = listed.iter().find(|m| m["uid"] == h["uid"]).unwrap();
+        let mut item = h.clone();
+        item.as_object_mut().unwrap().remove("folder");
+        assert_eq!(&item, listed_item, "the same item as list, plus folder");
+        assert!(fold(&h.to_string()).contains(&fold(&word)), "{word} in {h}");
+    }
+    assert!(hits.len() <= 50, "default limit");
+    let one = json(&calame(
+        dir.path(),
+        &["--offline", "search", &word, "--limit", "1", "--json"],
+        None,
+    ));
+    let newest = hits.iter().map(|h| h["uid"].as_u64().unwrap()).max();
+    let one = one.as_array().unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0]["uid"].as_u64(), newest, "a limit keeps the newest");
+    let online = json(&calame(dir.path(), &["search", &word, "--json"], pw));
+    assert_eq!(online.as_array().unwrap(), hits);
+
+    // Offline and --server: bad input.
+    let out = calame(dir.path(), &["--offline", "search", &word, "--server", "--json"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_one_clear_line(&out);
+
+    // A word of a body: found once the body is cached by reading the message.
+    let uid = listed[3]["uid"].to_string();
+    let msg = json(&calame(dir.path(), &["read", "INBOX", &uid, "--json"], pw));
+    let body_word = letters_only(msg["text"].as_str().unwrap())
+        .into_iter()
+        .max_by_key(|w| w.len())
+        .unwrap();
+    let query = format!("body:{body_word}");
+    let found = json(&calame(dir.path(), &["--offline", "search", &query, "--json"], None));
+    assert!(
+        found.as_array().unwrap().iter().any(|h| h["uid"] == listed[3]["uid"]),
+        "{query}: {found}"
+    );
+
+    // A message the cache has never seen: only the server finds it.
+    let token = format!(
+        "réverbère{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000
+    );
+    deliver_word(stack, &user.login, &token);
+    let local = json(&calame(dir.path(), &["search", &token, "--json"], pw));
+    assert_eq!(local, serde_json::json!([]));
+    let server = json(&calame(dir.path(), &["search", &token, "--server", "--json"], pw));
+    let server = server.as_array().unwrap();
+    assert_eq!(server.len(), 1, "{server:?}");
+    assert_eq!(server[0]["folder"], "INBOX");
+    assert_eq!(server[0]["subject"], "Lampadaire en panne");
+    assert_eq!(server[0]["uid"], 61);
+}
+
+/// Words of letters only, at least four.
+fn letters_only(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+        .collect()
+}
+
+/// Lower case without French accents (how the search compares, written again here).
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect()
+}
+
+/// A message written straight into the user's INBOX on the server, `word` in its body only.
+fn deliver_word(stack: &Stack, login: &str, word: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let name = format!(
+        "{}.M{}P{}.cli:2,",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id()
+    );
+    let path = stack.maildir(login, "INBOX").join("cur").join(name);
+    let raw = format!(
+        "From: Voirie <voirie@example.test>\nTo: {login}@example.test\nSubject: Lampadaire en panne\n\
+         Date: Mon, 2 Mar 2026 10:00:00 +0100\nMessage-ID: <{}.{}@example.test>\nMIME-Version: 1.0\n\
+         Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n\
+         Le {word} de la rue est en panne.\n",
+        now.as_secs(),
+        now.subsec_nanos()
+    );
+    std::fs::write(&path, raw).unwrap();
+    stack.fix_mail_owner(&path).unwrap();
+}

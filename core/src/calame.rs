@@ -1,5 +1,7 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
+mod search;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;

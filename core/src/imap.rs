@@ -10,6 +10,7 @@ mod mailbox;
 mod manage;
 pub mod namespace;
 mod raw;
+mod search;
 pub mod sexp;
 pub mod utf7;
 
@@ -27,6 +28,7 @@ pub use mailbox::{
 };
 pub use manage::{change_folder, plan_change, FolderChange, PlannedChange};
 pub use namespace::Namespaces;
+pub use search::{uid_search_text, SearchKey};
 
 use crate::error::Error;
 

@@ -2,8 +2,9 @@
 //!
 //! The core is plain async Rust and builds for desktop and Android alike. It owns the accounts
 //! and the profile ([`profile`]), the secrets ([`secret`]), TLS trust ([`tls`]), the IMAP protocol
-//! ([`imap`]), the disposable offline cache ([`store`]) and the one API the shells call
-//! ([`Calame`]). Protocol code knows nothing of storage, and storage nothing of IMAP.
+//! ([`imap`]), the disposable offline cache ([`store`]), local search over it ([`search`]) and
+//! the one API the shells call ([`Calame`]). Protocol code knows nothing of storage, and storage
+//! nothing of IMAP.
 
 #![cfg_attr(
     not(test),
@@ -28,6 +29,7 @@ pub mod message;
 pub mod profile;
 pub mod remote_allow;
 mod replay;
+pub mod search;
 pub mod secret;
 pub mod store;
 pub mod sync;
@@ -43,5 +45,6 @@ pub use event::Event;
 pub use folder::{Folder, Role};
 pub use imap::FolderChange;
 pub use remote_allow::AllowRemote;
+pub use search::{SearchHit, SearchRequest};
 pub use secret::Secret;
 pub use sync::SyncReport;

@@ -45,9 +45,13 @@ pub struct Store {
     /// Per folder id, a number that changes whenever its set of messages changes (what a
     /// derived index compares to know it is stale).
     generations: sled::Tree,
+    /// The plain text of cached bodies, keyed like envelopes (what search reads).
+    texts: sled::Tree,
     path: PathBuf,
     /// Message bodies, as files beside the database: `bodies/<folder id>/<uid>.eml`.
     bodies: PathBuf,
+    /// Search indexes derived from the cache, one file per folder: `search/<folder id>.idx`.
+    search: PathBuf,
     /// Whether opening found a damaged or outdated cache and started afresh.
     pub rebuilt: bool,
 }
@@ -59,7 +63,7 @@ impl Store {
             Ok(store) => Ok(store),
             Err(reason) => {
                 tracing::warn!("discarding the offline cache at {}: {reason}", path.display());
-                for dir in [path.to_path_buf(), bodies_dir(path)] {
+                for dir in [path.to_path_buf(), bodies_dir(path), search_dir(path)] {
                     if dir.exists() {
                         std::fs::remove_dir_all(&dir).map_err(|e| Error::storage(&dir, e))?;
                     }
@@ -90,14 +94,17 @@ impl Store {
         let folder_states = db.open_tree("folder_states").map_err(|e| e.to_string())?;
         let envelopes = db.open_tree("envelopes").map_err(|e| e.to_string())?;
         let generations = db.open_tree("generations").map_err(|e| e.to_string())?;
+        let texts = db.open_tree("texts").map_err(|e| e.to_string())?;
         Ok(Store {
             db,
             folders,
             folder_states,
             envelopes,
             generations,
+            texts,
             path: path.to_owned(),
             bodies: bodies_dir(path),
+            search: search_dir(path),
             rebuilt: false,
         })
     }
@@ -190,7 +197,7 @@ impl Store {
         }
         self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
         self.generations.remove(id.to_be_bytes()).map_err(|e| self.err(e))?;
-        Ok(())
+        self.drop_search_data(id)
     }
 
     /// Apply a folder's changes, then record its new state. The state goes last: after a crash
@@ -371,7 +378,8 @@ impl Store {
     }
 
     /// Keep a message's raw bytes (written whole or not at all; no fsync: the cache is
-    /// disposable).
+    /// disposable), and its plain text for search; the folder's generation changes, so that
+    /// its search index is rebuilt with the text.
     pub fn put_body(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
         let path = self.body_path(id, uid);
         if let Some(dir) = path.parent() {
@@ -379,7 +387,8 @@ impl Store {
         }
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, bytes).map_err(|e| Error::storage(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))
+        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))?;
+        self.put_text(id, uid, bytes)
     }
 }
 
@@ -391,6 +400,10 @@ fn decode(bytes: &[u8]) -> Option<Envelope> {
 
 fn bodies_dir(cache: &Path) -> PathBuf {
     cache.with_file_name("bodies")
+}
+
+fn search_dir(cache: &Path) -> PathBuf {
+    cache.with_file_name("search")
 }
 
 fn folder_key(account: &str, raw_name: &str) -> Vec<u8> {
@@ -473,6 +486,61 @@ fn subject_index_key(id: u64, subject: &str) -> [u8; 16] {
     a.copy_from_slice(&id.to_be_bytes());
     b.copy_from_slice(&hash.to_be_bytes());
     k
+}
+
+/// The text kept for search: what a reader shows as text (HTML rendered), up to this many bytes.
+pub const MAX_TEXT: usize = 32 * 1024;
+
+/// What search needs from the cache.
+impl Store {
+    /// Where the search index of a folder's copy lives (the file may not exist).
+    pub fn index_path(&self, id: u64) -> PathBuf {
+        self.search.join(format!("{id}.idx"))
+    }
+
+    /// The UIDs of a folder's cached messages, in ascending order (keys only, nothing decoded).
+    pub fn uids(&self, id: u64) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        for key in self.envelopes.scan_prefix(id.to_be_bytes()).keys() {
+            if let Some(uid) = uid_of(&key.map_err(|e| self.err(e))?) {
+                out.push(uid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The plain text of a cached body (at most [`MAX_TEXT`] bytes); `None` when the body is
+    /// not cached.
+    pub fn body_text(&self, id: u64, uid: u32) -> Result<Option<String>> {
+        let value = self.texts.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn put_text(&self, id: u64, uid: u32, raw: &[u8]) -> Result<()> {
+        let mut text = crate::message::read(raw, crate::message::RemoteContent::Block)
+            .text
+            .unwrap_or_default();
+        text.truncate(text.floor_char_boundary(MAX_TEXT));
+        self.texts
+            .insert(envelope_key(id, uid), text.as_bytes())
+            .map_err(|e| self.err(e))?;
+        self.bump_generation(id)
+    }
+
+    /// Forget a folder's texts and its search index (its copy is dropped).
+    fn drop_search_data(&self, id: u64) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for key in self.texts.scan_prefix(id.to_be_bytes()).keys() {
+            batch.remove(key.map_err(|e| self.err(e))?);
+        }
+        self.texts.apply_batch(batch).map_err(|e| self.err(e))?;
+        let index = self.index_path(id);
+        match std::fs::remove_file(&index) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::storage(&index, e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod actions;
 mod faults;
 mod folders;
 mod login;
+mod search;
 mod sync;
 
 use calame_core::{AccountSetup, Calame, TlsMode};

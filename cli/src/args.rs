@@ -42,6 +42,10 @@ pub enum Command {
         /// Only this folder.
         #[arg(long)]
         folder: Option<String>,
+        /// Which message bodies to keep for offline reading: the last 30 days' (default), every
+        /// one (a full mirror), or none.
+        #[arg(long, value_name = "recent|all|none")]
+        bodies: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -72,7 +72,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Account(AccountCommand::List { json }) => account_list(&calame, json),
         Command::Folders { json } => folders(&calame, cli.account.as_deref(), cli.offline, json).await,
         Command::Folder(command) => folder(&calame, cli.account.as_deref(), cli.offline, command).await,
-        Command::Sync { folder, json } => sync(&calame, cli.account.as_deref(), folder.as_deref(), json).await,
+        Command::Sync { folder, bodies, json } => {
+            let bodies = bodies.as_deref().map(str::parse).transpose()?.unwrap_or_default();
+            sync(&calame, cli.account.as_deref(), folder.as_deref(), bodies, json).await
+        }
         Command::Flag {
             folder,
             uids,
@@ -270,7 +273,13 @@ async fn folder(calame: &Calame, account: Option<&str>, offline: bool, command: 
     Ok(())
 }
 
-async fn sync(calame: &Calame, account: Option<&str>, folder: Option<&str>, json: bool) -> Result<(), Error> {
+async fn sync(
+    calame: &Calame,
+    account: Option<&str>,
+    folder: Option<&str>,
+    bodies: calame_core::sync::Bodies,
+    json: bool,
+) -> Result<(), Error> {
     let emails: Vec<String> = match account {
         Some(a) => vec![calame.account(Some(a))?.email],
         None => calame.accounts()?.into_iter().map(|a| a.email).collect(),
@@ -284,12 +293,16 @@ async fn sync(calame: &Calame, account: Option<&str>, folder: Option<&str>, json
                 return;
             }
             let tenth = (p.done * 10 / p.total).min(10);
-            if shown.0 != p.folder || tenth > shown.1 {
-                eprintln!("calame: {} {}% ({}/{})", p.folder, tenth * 10, p.done, p.total);
-                shown = (p.folder.clone(), tenth);
+            let what = match p.stage {
+                calame_core::sync::Stage::Envelopes => p.folder.clone(),
+                calame_core::sync::Stage::Bodies => format!("{} (messages)", p.folder),
+            };
+            if shown.0 != what || tenth > shown.1 {
+                eprintln!("calame: {what} {}% ({}/{})", tenth * 10, p.done, p.total);
+                shown = (what, tenth);
             }
         };
-        let r = calame.sync_progress(email, folder, &mut progress).await?;
+        let r = calame.sync_progress(email, folder, bodies, &mut progress).await?;
         eprintln!(
             "calame: {email}: {} folders, {} new, {} changed, {} gone ({:.2} s)",
             r.folders, r.messages_new, r.messages_changed, r.messages_gone, r.seconds

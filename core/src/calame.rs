@@ -18,7 +18,7 @@ use crate::profile::Profile;
 use crate::remote_allow::{AllowRemote, RemoteAllowList};
 use crate::secret::{self, Secret};
 use crate::store::Store;
-use crate::sync::{self, Progress, SyncReport};
+use crate::sync::{self, Bodies, Progress, SyncReport};
 use crate::thread;
 
 /// An open profile: its accounts, its cache, and the operations on them.
@@ -196,7 +196,7 @@ impl Calame {
     /// Bring the cache level with the server: the folder list, then the envelopes and flags of
     /// every folder (or only the one named, by its decoded name).
     pub async fn sync(&self, email: &str, only: Option<&str>) -> Result<SyncReport> {
-        self.sync_progress(email, only, &mut |_| {}).await
+        self.sync_progress(email, only, Bodies::default(), &mut |_| {}).await
     }
 
     /// [`Calame::sync`], telling `progress` how far each folder's new messages have come.
@@ -204,15 +204,17 @@ impl Calame {
         &self,
         email: &str,
         only: Option<&str>,
+        bodies: Bodies,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport> {
         let password = password_for(email).await?;
-        self.sync_progress_with(email, only, &password, progress).await
+        self.sync_progress_with(email, only, bodies, &password, progress).await
     }
 
     /// [`Calame::sync`] with the password given by the caller.
     pub async fn sync_with(&self, email: &str, only: Option<&str>, password: &Secret<String>) -> Result<SyncReport> {
-        self.sync_progress_with(email, only, password, &mut |_| {}).await
+        self.sync_progress_with(email, only, Bodies::default(), password, &mut |_| {})
+            .await
     }
 
     /// [`Calame::sync_progress`] with the password given by the caller.
@@ -220,12 +222,13 @@ impl Calame {
         &self,
         email: &str,
         only: Option<&str>,
+        bodies: Bodies,
         password: &Secret<String>,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport> {
         let account = self.account(Some(email))?;
         let mut conn = imap::connect(&account, password).await?;
-        let result = self.sync_on(&mut conn, &account, only, progress).await;
+        let result = self.sync_on(&mut conn, &account, only, bodies, progress).await;
         conn.logout().await;
         result
     }
@@ -241,6 +244,7 @@ impl Calame {
         conn: &mut imap::Connection,
         account: &Account,
         only: Option<&str>,
+        bodies: Bodies,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<SyncReport> {
         let started = std::time::Instant::now();
@@ -258,7 +262,7 @@ impl Calame {
         // Our own changes go to the server before its state comes back.
         crate::replay::replay(conn, &self.store, &self.queue, email, &folders).await?;
         let chosen = choose(&folders, only)?;
-        let mut report = sync::sync_folders(conn, &self.store, email, &chosen, progress).await?;
+        let mut report = sync::sync_folders(conn, &self.store, email, &chosen, bodies, progress).await?;
         if known_first && only.is_none() {
             let listed = imap::list_folders(conn, email).await?;
             self.store.put_folders(email, &listed)?;
@@ -271,7 +275,7 @@ impl Calame {
                 .collect();
             report.refused.clear();
             if !again.is_empty() {
-                report.add(sync::sync_folders(conn, &self.store, email, &again, progress).await?);
+                report.add(sync::sync_folders(conn, &self.store, email, &again, bodies, progress).await?);
             }
         }
         if let (Some(name), Some((_, why))) = (only, report.refused.first()) {
@@ -375,7 +379,15 @@ impl Calame {
             .filter(|f| f.role == Some(crate::folder::Role::Inbox) && !f.shared)
             .cloned()
             .collect();
-        let mut report = sync::sync_folders(&mut conn, &self.store, &account.email, &folders, &mut |_| {}).await?;
+        let mut report = sync::sync_folders(
+            &mut conn,
+            &self.store,
+            &account.email,
+            &folders,
+            Bodies::default(),
+            &mut |_| {},
+        )
+        .await?;
         loop {
             for delta in &report.deltas {
                 crate::event::from_delta(&account.email, delta, &folders)
@@ -390,7 +402,15 @@ impl Calame {
             let (back, changed) = imap::idle(conn, WATCH_IDLE).await?;
             conn = back;
             let which = if changed { &inbox } else { &folders };
-            report = sync::sync_folders(&mut conn, &self.store, &account.email, which, &mut |_| {}).await?;
+            report = sync::sync_folders(
+                &mut conn,
+                &self.store,
+                &account.email,
+                which,
+                Bodies::default(),
+                &mut |_| {},
+            )
+            .await?;
         }
     }
 

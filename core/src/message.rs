@@ -145,6 +145,31 @@ pub struct Message {
     pub truncated: bool,
 }
 
+/// The words of a message for the search index: its text bodies, HTML ones turned into text by
+/// mail-parser (no sanitising needed: the result is only matched, never shown), at most `max`
+/// bytes, cut at a character boundary. Much cheaper than [`read`], for every body a sync caches.
+pub fn search_text(raw: &[u8], max: usize) -> String {
+    let Some(parsed) = MessageParser::default().parse(raw) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for i in 0..parsed.text_body.len().min(MAX_ATTACHMENTS) {
+        if out.len() >= max {
+            break;
+        }
+        if let Some(text) = parsed.body_text(i) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+    }
+    if out.len() > max {
+        out.truncate(out.floor_char_boundary(max));
+    }
+    out
+}
+
 /// Parse and sanitise a raw message (RFC 5322 bytes). Never fails: broken input gives what
 /// could be recovered.
 pub fn read(raw: &[u8], remote: RemoteContent) -> Message {

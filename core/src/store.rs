@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::folder::Folder;
 
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
@@ -48,7 +48,7 @@ pub struct Store {
     /// The plain text of cached bodies, keyed like envelopes (what search reads).
     texts: sled::Tree,
     path: PathBuf,
-    /// Message bodies, as files beside the database: `bodies/<folder id>/<uid>.eml`.
+    /// Message bodies, as files beside the database (see [`Store::body_path`]).
     bodies: PathBuf,
     /// Search indexes derived from the cache, one file per folder: `search/<folder id>.idx`.
     search: PathBuf,
@@ -219,10 +219,24 @@ impl Store {
             e.modseq = *modseq;
             batch.insert(&key[..], self.encode(&e)?);
         }
+        let mut texts = sled::Batch::default();
         for uid in &changes.remove {
             batch.remove(&envelope_key(state.id, *uid)[..]);
+            texts.remove(&envelope_key(state.id, *uid)[..]);
         }
         self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
+        if !changes.remove.is_empty() {
+            // The bodies of messages gone, and their search texts.
+            self.texts.apply_batch(texts).map_err(|e| self.err(e))?;
+            for uid in &changes.remove {
+                let path = self.body_path(state.id, *uid);
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::storage(&path, e)),
+                }
+            }
+        }
         if !changes.upsert.is_empty() || !changes.remove.is_empty() {
             self.bump_generation(state.id)?;
         }
@@ -360,11 +374,33 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// The envelopes of a folder from UID `from` on, in UID order.
+    pub fn envelopes_from(&self, id: u64, from: u32) -> Result<Vec<Envelope>> {
+        let end = id.checked_add(1).map(|next| envelope_key(next, 0));
+        let range = match end {
+            Some(end) => self.envelopes.range(envelope_key(id, from)..end),
+            None => self.envelopes.range(envelope_key(id, from)..),
+        };
+        let mut out = Vec::new();
+        for item in range {
+            let (_, value) = item.map_err(|e| self.err(e))?;
+            if let Some(e) = decode(&value) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Store {
+    /// `bodies/<folder id>/<uid / 1000>/<uid>.eml`: directories of at most 1,000 files, as a
+    /// directory of 100,000 makes every file creation slow (ext4 searches it).
     fn body_path(&self, id: u64, uid: u32) -> PathBuf {
-        self.bodies.join(id.to_string()).join(format!("{uid}.eml"))
+        self.bodies
+            .join(id.to_string())
+            .join((uid / 1000).to_string())
+            .join(format!("{uid}.eml"))
     }
 
     /// A message's raw bytes, if cached.
@@ -381,14 +417,18 @@ impl Store {
     /// disposable), and its plain text for search; the folder's generation changes, so that
     /// its search index is rebuilt with the text.
     pub fn put_body(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
+        self.write_body_file(id, uid, bytes)?;
+        self.put_text(id, uid, bytes)
+    }
+
+    fn write_body_file(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
         let path = self.body_path(id, uid);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
         }
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, bytes).map_err(|e| Error::storage(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))?;
-        self.put_text(id, uid, bytes)
+        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))
     }
 }
 
@@ -517,14 +557,38 @@ impl Store {
     }
 
     fn put_text(&self, id: u64, uid: u32, raw: &[u8]) -> Result<()> {
-        let mut text = crate::message::read(raw, crate::message::RemoteContent::Block)
-            .text
-            .unwrap_or_default();
-        text.truncate(text.floor_char_boundary(MAX_TEXT));
+        let text = crate::message::search_text(raw, MAX_TEXT);
         self.texts
             .insert(envelope_key(id, uid), text.as_bytes())
             .map_err(|e| self.err(e))?;
         self.bump_generation(id)
+    }
+
+    /// Keep several messages' raw bytes and their search text (a sync's prefetch): files
+    /// first, then the texts in one batch, which also mark the bodies as cached.
+    pub fn put_bodies(&self, id: u64, bodies: &[(u32, Vec<u8>)]) -> Result<()> {
+        if bodies.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (uid, bytes) in bodies {
+            self.write_body_file(id, *uid, bytes)?;
+            let text = crate::message::search_text(bytes, MAX_TEXT);
+            batch.insert(&envelope_key(id, *uid)[..], text.as_bytes());
+        }
+        self.texts.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.bump_generation(id)
+    }
+
+    /// The UIDs whose bodies are cached (each has its search text).
+    pub fn cached_bodies(&self, id: u64) -> Result<std::collections::BTreeSet<u32>> {
+        let mut out = std::collections::BTreeSet::new();
+        for key in self.texts.scan_prefix(id.to_be_bytes()).keys() {
+            if let Some(uid) = uid_of(&key.map_err(|e| self.err(e))?) {
+                out.insert(uid);
+            }
+        }
+        Ok(out)
     }
 
     /// Forget a folder's texts and its search index (its copy is dropped).

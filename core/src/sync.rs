@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::folder::Folder;
 use crate::imap::{self, Connection, RawEnvelope};
 use crate::store::{Changes, FolderState, Store};
+pub use plan::Bodies;
 use plan::{Cached, FlagRefresh};
 
 /// What a sync did (`calame sync --json`).
@@ -25,6 +26,8 @@ pub struct SyncReport {
     pub events: u64,
     pub seconds: f64,
     pub bytes_in: u64,
+    /// Message bodies fetched for offline reading (by the [`Bodies`] policy).
+    pub bodies_fetched: u64,
     /// What changed, folder by folder (for notifications and `watch`).
     #[serde(skip)]
     pub deltas: Vec<FolderDelta>,
@@ -43,6 +46,7 @@ impl SyncReport {
         self.events += other.events;
         self.seconds += other.seconds;
         self.bytes_in += other.bytes_in;
+        self.bodies_fetched += other.bodies_fetched;
         self.deltas.extend(other.deltas);
         self.refused.extend(other.refused);
     }
@@ -64,9 +68,19 @@ pub struct Progress {
     pub account: String,
     /// The folder's name as `folders` shows it.
     pub folder: String,
+    pub stage: Stage,
     pub done: u64,
     /// What the server announced (an upper bound on a resync).
     pub total: u64,
+}
+
+/// What a sync is fetching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Stage {
+    Envelopes,
+    Bodies,
 }
 
 /// Sync every selectable folder in `folders` over one connection. A folder the server will not
@@ -76,6 +90,7 @@ pub async fn sync_folders(
     store: &Store,
     account: &str,
     folders: &[Folder],
+    bodies: Bodies,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport> {
     let started = Instant::now();
@@ -90,7 +105,7 @@ pub async fn sync_folders(
             raw: folder.raw_name.as_deref().unwrap_or(&folder.name),
             name: &folder.name,
         };
-        match sync_folder(conn, &target, qresync, condstore, &mut report, progress).await {
+        match sync_folder(conn, &target, qresync, condstore, bodies, &mut report, progress).await {
             Ok(()) => report.folders += 1,
             Err(Error::Refused(why)) => {
                 tracing::warn!("{account}: skipping {}: {why}", folder.name);
@@ -119,6 +134,7 @@ async fn sync_folder(
     target: &Target<'_>,
     qresync: bool,
     condstore: bool,
+    bodies: Bodies,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
@@ -210,10 +226,109 @@ async fn sync_folder(
     state.uidnext = server.uidnext.max(fetched.next_uid).max(state.uidnext);
     state.highestmodseq = server.highestmodseq;
     let unchanged = changes.upsert.is_empty() && changes.flags.is_empty() && changes.remove.is_empty();
-    if unchanged && before == Some(state) {
-        return Ok(());
+    if !(unchanged && before == Some(state)) {
+        store.apply(target.account, target.raw, &state, &changes)?;
     }
-    store.apply(target.account, target.raw, &state, &changes)
+    // Bodies: among what this sync brought, or all that the cache lacks for a mirror.
+    let candidates = match (bodies, plan.fetch_from) {
+        (Bodies::None, _) | (Bodies::Recent, None) => return Ok(()),
+        (Bodies::Recent, Some(from)) => store.envelopes_from(state.id, from)?,
+        (Bodies::All, _) => store.envelopes_from(state.id, 1)?,
+    };
+    let cached = store.cached_bodies(state.id)?;
+    let list: Vec<(u32, Option<&str>, u32)> = candidates.iter().map(|e| (e.uid, e.date.as_deref(), e.size)).collect();
+    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let wanted = plan::bodies_to_fetch(bodies, &list, &cached, now);
+    if !wanted.is_empty() {
+        let sizes: std::collections::HashMap<u32, u32> = candidates.iter().map(|e| (e.uid, e.size)).collect();
+        let sized: Vec<(u32, u32)> = wanted
+            .iter()
+            .map(|u| (*u, sizes.get(u).copied().unwrap_or(0)))
+            .collect();
+        report.bodies_fetched += fetch_bodies(conn, target, state.id, &sized, progress).await?;
+    }
+    Ok(())
+}
+
+/// Bodies per command, and about this many bytes (a command's answer is read as it comes).
+const BODY_CHUNK_COUNT: usize = 500;
+const BODY_CHUNK_BYTES: u64 = 64 << 20;
+/// Bodies written per batch by the writer thread, and about this many bytes.
+const BODY_BATCH_COUNT: usize = 64;
+const BODY_BATCH_BYTES: usize = 4 << 20;
+/// Body batches in flight: memory stays within a few batches whatever the folder.
+const BODY_IN_FLIGHT: usize = 2;
+
+/// Fetch message bodies (`BODY.PEEK[]`, so nothing becomes \Seen) and store them as they come,
+/// through a writer thread (files, search texts); returns how many were stored.
+async fn fetch_bodies(
+    conn: &mut Connection,
+    target: &Target<'_>,
+    id: u64,
+    wanted: &[(u32, u32)],
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<u64> {
+    let commands: Vec<(String, String)> = plan::body_chunks(wanted, BODY_CHUNK_COUNT, BODY_CHUNK_BYTES)
+        .iter()
+        .filter_map(|chunk| imap::uid_set(chunk))
+        .map(|set| (set, "(UID BODY.PEEK[])".to_owned()))
+        .collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, Vec<u8>)>>(BODY_IN_FLIGHT);
+    let writer = {
+        let store = target.store.clone();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            for batch in &rx {
+                store.put_bodies(id, &batch)?;
+            }
+            Ok(())
+        })
+    };
+    let mut report = Progress {
+        account: target.account.to_owned(),
+        folder: target.name.to_owned(),
+        stage: Stage::Bodies,
+        done: 0,
+        total: wanted.len() as u64,
+    };
+    let wanted_uids: BTreeSet<u32> = wanted.iter().map(|(u, _)| *u).collect();
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0usize;
+    let send = |batch: Vec<(u32, Vec<u8>)>| {
+        tx.send(batch)
+            .map_err(|_| Error::Protocol("the cache writer stopped".into()))
+    };
+    let fetched = imap::uid_fetch_each(conn, &commands, |f| {
+        let imap::Fetched::Item(item) = f else {
+            return Ok(());
+        };
+        let (Some(uid), Some(body)) = (item.uid, item.body) else {
+            return Ok(());
+        };
+        if !wanted_uids.contains(&uid) {
+            return Ok(());
+        }
+        batch_bytes += body.len();
+        batch.push((uid, body.into_owned()));
+        report.done += 1;
+        if batch.len() >= BODY_BATCH_COUNT || batch_bytes >= BODY_BATCH_BYTES {
+            send(std::mem::take(&mut batch))?;
+            batch_bytes = 0;
+            progress(&report);
+        }
+        Ok(())
+    })
+    .await;
+    // What was read before a failure is kept.
+    let last = if batch.is_empty() { Ok(()) } else { send(batch) };
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::Protocol(format!("the cache writer failed: {e}")))?;
+    written?;
+    fetched?;
+    last?;
+    progress(&report);
+    Ok(report.done)
 }
 
 /// What fetching the new messages brought.
@@ -281,6 +396,7 @@ async fn fetch_new(
     let mut report = Progress {
         account: target.account.to_owned(),
         folder: target.name.to_owned(),
+        stage: Stage::Envelopes,
         done: 0,
         total: u64::from(server.exists),
     };

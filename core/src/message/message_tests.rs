@@ -207,3 +207,18 @@ fn huge_calendars_are_bounded() {
     assert_eq!(inv.attendees.len(), 1000);
     assert!(inv.summary.is_none_or(|s| s.len() <= MAX_HEADER_TEXT));
 }
+
+#[test]
+fn search_text_takes_plain_and_html_bodies_bounded() {
+    let alt = "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nLe lampadaire est en panne.\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Le <b>lampadaire</b></p>\r\n--b--\r\n";
+    assert!(search_text(alt.as_bytes(), 1000).contains("lampadaire est en panne"));
+    let html = "Subject: s\r\nContent-Type: text/html\r\n\r\n<p>Arr&ecirc;t&eacute; <script>x()</script>municipal</p>";
+    let text = search_text(html.as_bytes(), 1000);
+    assert!(text.contains("Arrêté") && text.contains("municipal"), "{text:?}");
+    let long = format!(
+        "Subject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}",
+        "é".repeat(100)
+    );
+    assert_eq!(search_text(long.as_bytes(), 11).len(), 10, "cut at a character");
+    assert_eq!(search_text(b"", 100), "");
+}

@@ -157,6 +157,87 @@ pub fn fetch_ranges(from: u32, uidnext: u32) -> Vec<FetchRange> {
     out
 }
 
+/// Which message bodies a sync keeps for offline reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Bodies {
+    /// Envelopes only; bodies are fetched when read.
+    None,
+    /// Messages dated within the last [`RECENT_DAYS`] days and no larger than
+    /// [`RECENT_MAX_SIZE`], among those the sync brings.
+    #[default]
+    Recent,
+    /// Every message: a full offline mirror.
+    All,
+}
+
+impl std::str::FromStr for Bodies {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Ok(Bodies::None),
+            "recent" => Ok(Bodies::Recent),
+            "all" => Ok(Bodies::All),
+            _ => Err(crate::error::Error::BadInput(format!(
+                "--bodies takes recent, all or none, not {s:?}"
+            ))),
+        }
+    }
+}
+
+pub const RECENT_DAYS: i64 = 30;
+pub const RECENT_MAX_SIZE: u32 = 1 << 20;
+
+/// The bodies to fetch among `candidates` (uid, RFC 3339 date, size), given those cached and
+/// the time now; in UID order.
+pub fn bodies_to_fetch(
+    policy: Bodies,
+    candidates: &[(u32, Option<&str>, u32)],
+    cached: &BTreeSet<u32>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<u32> {
+    let cutoff = now - chrono::Duration::days(RECENT_DAYS);
+    let recent = |date: Option<&str>| {
+        date.and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .is_some_and(|d| d >= cutoff)
+    };
+    let mut out: Vec<u32> = candidates
+        .iter()
+        .filter(|(uid, _, _)| !cached.contains(uid))
+        .filter(|(_, date, size)| match policy {
+            Bodies::None => false,
+            Bodies::Recent => *size <= RECENT_MAX_SIZE && recent(*date),
+            Bodies::All => true,
+        })
+        .map(|(uid, _, _)| *uid)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Body fetches: UID sets of at most `max_count` messages and about `max_bytes` (by the
+/// envelopes' sizes; one message may exceed it alone).
+pub fn body_chunks(wanted: &[(u32, u32)], max_count: usize, max_bytes: u64) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    let mut chunk = Vec::new();
+    let mut bytes = 0u64;
+    for (uid, size) in wanted {
+        if !chunk.is_empty() && (chunk.len() >= max_count || bytes + u64::from(*size) > max_bytes) {
+            out.push(std::mem::take(&mut chunk));
+            bytes = 0;
+        }
+        chunk.push(*uid);
+        bytes += u64::from(*size);
+    }
+    if !chunk.is_empty() {
+        out.push(chunk);
+    }
+    out
+}
+
 /// After fetching the new messages: whether some known ones must have gone (the cache would
 /// otherwise hold exactly what the server has).
 pub fn expunges_possible(cached_after_new: u32, server_exists: u32) -> bool {
@@ -188,6 +269,45 @@ pub fn same_flags(a: &[String], b: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_by_policy() {
+        let now = chrono::DateTime::parse_from_rfc3339("2027-03-31T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let c = [
+            (5, Some("2027-03-30T09:00:00+02:00"), 10_000),
+            (3, Some("2027-03-02T09:00:00+01:00"), 10_000), // 29 days
+            (4, Some("2027-02-01T09:00:00+01:00"), 10_000), // too old
+            (6, Some("2027-03-30T09:00:00+02:00"), RECENT_MAX_SIZE + 1),
+            (7, None, 10),
+            (8, Some("not a date"), 10),
+            (9, Some("2027-03-31T09:00:00+02:00"), 10),
+        ];
+        let cached = BTreeSet::from([9]);
+        assert_eq!(bodies_to_fetch(Bodies::Recent, &c, &cached, now), vec![3, 5]);
+        assert_eq!(bodies_to_fetch(Bodies::All, &c, &cached, now), vec![3, 4, 5, 6, 7, 8]);
+        assert!(bodies_to_fetch(Bodies::None, &c, &cached, now).is_empty());
+    }
+
+    #[test]
+    fn body_chunks_bound_count_and_bytes() {
+        let wanted: Vec<(u32, u32)> = (1..=10).map(|u| (u, 100)).collect();
+        assert_eq!(
+            body_chunks(&wanted, 4, 10_000).iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![4, 4, 2]
+        );
+        assert_eq!(
+            body_chunks(&wanted, 100, 250).iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![2, 2, 2, 2, 2]
+        );
+        // A message larger than the budget goes alone.
+        assert_eq!(
+            body_chunks(&[(1, 10), (2, 1000), (3, 10)], 100, 100),
+            vec![vec![1], vec![2], vec![3]]
+        );
+        assert!(body_chunks(&[], 4, 100).is_empty());
+    }
 
     #[test]
     fn fetch_ranges_cover_every_new_uid_once() {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use calame_core::sync::Bodies;
 use calame_core::{Calame, Secret};
 use calame_testkit::proxy::{CutProxy, UNLIMITED};
 use calame_testkit::{peer, Stack};
@@ -114,7 +115,9 @@ async fn an_interrupted_first_sync_resumes_where_it_stopped() {
     proxy.cut_after(full.bytes_in * 95 / 100);
     let mut seen = Vec::new();
     let cut = calame
-        .sync_progress_with(&user.email, Some("INBOX"), &password, &mut |p| seen.push(p.done))
+        .sync_progress_with(&user.email, Some("INBOX"), Bodies::None, &password, &mut |p| {
+            seen.push(p.done)
+        })
         .await;
     assert!(cut.is_err(), "the cut interrupts the first sync");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress only grows");

@@ -107,3 +107,54 @@ async fn uidvalidity_change_discards_the_folder() {
         "nothing of the old folder is mixed in"
     );
 }
+
+async fn sync_bodies(
+    calame: &Calame,
+    email: &str,
+    password: &calame_core::Secret<String>,
+    bodies: calame_core::sync::Bodies,
+) -> calame_core::Result<SyncReport> {
+    calame
+        .sync_progress_with(email, Some("INBOX"), bodies, password, &mut |_| {})
+        .await
+}
+
+/// Bodies kept for offline reading: the recent ones by default, all of them for a mirror;
+/// the body of a message gone from the server goes from the cache too.
+#[tokio::test]
+async fn bodies_are_kept_by_policy_and_read_offline() {
+    use calame_core::sync::Bodies;
+    let stack = Stack::shared();
+    // Generated mail is dated 2023 on: old. Two appended ones are dated now.
+    let (user, _tmp, calame) = seeded(stack, "sync-bodies", 40).await;
+    peer::run(stack, &user, &["append", "INBOX", "2"]).unwrap();
+    let password = calame_core::Secret::new(user.password.clone());
+    let email = user.email.as_str();
+    let run = |bodies| sync_bodies(&calame, email, &password, bodies);
+
+    let recent = run(Bodies::Recent).await.unwrap();
+    assert_eq!((recent.messages_new, recent.bodies_fetched), (42, 2));
+    let all = calame.list(email, "INBOX", 0, usize::MAX).unwrap();
+    let (newest, oldest) = (&all[..2], all.last().unwrap());
+    for e in newest {
+        let raw = calame.raw_message(email, "INBOX", e.uid, false).await.unwrap();
+        assert!(String::from_utf8_lossy(&raw).contains("bonjour"), "uid {}", e.uid);
+    }
+    assert!(
+        calame.raw_message(email, "INBOX", oldest.uid, false).await.is_err(),
+        "an old message is not kept"
+    );
+
+    let mirror = run(Bodies::All).await.unwrap();
+    assert_eq!(mirror.bodies_fetched, 40);
+    for e in &all {
+        let raw = calame.raw_message(email, "INBOX", e.uid, false).await.unwrap();
+        assert_eq!(raw.len() as u32, e.size, "uid {}: the whole message", e.uid);
+    }
+    assert_eq!(run(Bodies::All).await.unwrap().bodies_fetched, 0, "nothing twice");
+
+    peer::run(stack, &user, &["expunge", "INBOX", &oldest.uid.to_string()]).unwrap();
+    let after = run(Bodies::All).await.unwrap();
+    assert_eq!((after.messages_gone, after.bodies_fetched), (1, 0));
+    assert!(calame.raw_message(email, "INBOX", oldest.uid, false).await.is_err());
+}

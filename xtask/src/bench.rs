@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: envelope sync figures, Calame next to its peers, on one private stack.
+//! `cargo xtask bench`: sync, mirror, first-screen and search figures, Calame next to its peers,
+//! on one private stack.
 //!
 //! One run starts a stack (Dovecot, Postfix, Radicale on 127.0.0.1), seeds alice's INBOX with
 //! `--messages` realistic messages, then measures, `--runs` times each (the table shows medians):
@@ -7,34 +8,54 @@
 //!    sends `ENABLE QRESYNC`, `SELECT "INBOX" (CONDSTORE)`, then exactly Calame's envelope
 //!    `UID FETCH 1:* (...)`, and reads the response into nothing until the tagged OK: the time
 //!    from sending the FETCH to its OK, and the bytes read on the wire (TLS included, as Calame
-//!    counts them). A bare `UID FETCH 1:* (UID FLAGS)` is timed for reference. A first pass
-//!    before them lets Dovecot index the folder and fill its cache; its time is printed apart.
+//!    counts them). A bare `UID FETCH 1:* (UID FLAGS)` is timed for reference, and
+//!    `UID FETCH 1:* (UID BODY.PEEK[])`, the raw limit for whole messages. A first pass before
+//!    them lets Dovecot index the folder and fill its cache; its times are printed apart.
 //! 2. **Calame envelope sync**: a fresh profile, `calame account add`, then
 //!    `calame sync --folder INBOX --json` as a whole process (wall time and peak RSS, through
 //!    `/usr/bin/time`), with its own `seconds` (the sync on an open connection) and `bytes_in`.
 //! 3. **no-change resync**: the same command again on the same profile.
-//! 4. **mbsync** (isync): the same INBOX pulled into a fresh maildir (mbsync always downloads
+//! 4. **first screen**: on a fresh profile after `account add`, the time from starting
+//!    `calame sync --folder INBOX` to the first progress line on its stderr
+//!    (`calame: INBOX 50% (512/1000)`, printed once the newest envelopes are in; only for a
+//!    folder of 1,000 messages or more, else n/a).
+//! 5. **full offline mirror**: on a fresh profile, `calame sync --folder INBOX --bodies all --json`
+//!    (every body fetched and cached) as a whole process. A calame whose `sync --help` has no
+//!    `--bodies` gets n/a here, and the bench goes on.
+//! 6. **mbsync** (isync): the same INBOX pulled into a fresh maildir (mbsync always downloads
 //!    whole messages), again with nothing changed (2 s later: mbsync sleeps a second when its
-//!    maildir changed within the last one), and a full pull with `FSync no`.
+//!    maildir changed within the last one), and a full pull with `FSync no`, the mirror's peer.
+//!    The last `FSync no` maildir is kept for notmuch.
+//! 7. **local search** (`bench/search.rs`), once: 100 queries drawn with `--seed` from the
+//!    INBOX's subjects and senders, each timed as a whole process through
+//!    `calame --offline search Q --limit 50 --json` on the mirror's profile and
+//!    `notmuch search --output=messages --limit=50 Q` and `notmuch count Q` on mbsync's maildir;
+//!    medians, p95, mean hits, Calame's first search (its index build) and `notmuch new` apart,
+//!    and both indexes' sizes on disk. The step fails when Calame finds nothing for more than
+//!    half the queries.
 //!
 //! Every timed process starts after a `sync`, so that the writeback of an earlier step (a 1 GB
-//! maildir, its removal) does not land in its time. Profiles and maildirs go to a temporary
-//! directory (`--work-dir DIR` to pick where, e.g. `/dev/shm`). The header of the table gives
-//! the load average: other work on the machine shows in the figures.
+//! maildir, its removal) does not land in its time (the search queries: one `sync` before the
+//! series). Profiles and maildirs go to a temporary directory (`--work-dir DIR` to pick where,
+//! e.g. `/dev/shm`). The header of the table gives the load average: other work on the machine
+//! shows in the figures.
 //!
-//! It prints a plain-text table with ratios and BRIEF.md's targets, then one JSON line
+//! It prints plain-text tables with ratios and BRIEF.md's targets, then one JSON line
 //! (`{"bench":"sync",...}`). Nothing here asserts a timing: the bench fails only when a step does
-//! (a command fails, or a sync does not bring the expected number of messages).
+//! (a command fails, a sync does not bring the expected number of messages, a search finds
+//! nothing).
 //!
 //! Timings want optimised code: from a debug build (`cargo xtask bench`), this task builds
 //! xtask in release and runs that binary with the same arguments; `cargo run --release -p xtask
 //! -- bench` skips that step. Either way it builds `calame-cli` in release (`--calame PATH` uses
 //! a given binary instead).
 
+mod search;
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
-use std::io;
+use std::io::{self, BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -71,13 +92,14 @@ const TARGET_VS_RAW: f64 = 1.5;
 const TARGET_RESYNC_SECONDS: f64 = 0.050;
 const TARGET_RESYNC_BYTES: u64 = 2_000;
 const TARGET_RSS_BYTES: u64 = 100_000_000;
+const TARGET_FIRST_SCREEN_SECONDS: f64 = 1.0;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Messages seeded into the INBOX (1000; 100000 for the large figures, not part of CI).
     #[arg(long, default_value_t = 1000)]
     messages: u64,
-    /// Runs of each measure; the table shows medians.
+    /// Runs of each measure but the search (100 queries, once); the table shows medians.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
     /// Use this `calame` binary instead of building calame-cli in release.
@@ -163,10 +185,12 @@ fn build_calame(root: &Path) -> Result<PathBuf> {
     Ok(target_dir(root).join("release").join("calame"))
 }
 
-/// mbsync, GNU time and the servers; installed (setup.rs) when one is missing.
+/// mbsync, notmuch, GNU time and the servers; installed (setup.rs) when one is missing.
 fn ensure_tools() -> Result<()> {
-    let missing =
-        !Path::new(GNU_TIME).is_file() || setup::which("mbsync").is_none() || setup::which("dovecot").is_none();
+    let missing = !Path::new(GNU_TIME).is_file()
+        || ["mbsync", "notmuch", "dovecot"]
+            .iter()
+            .any(|p| setup::which(p).is_none());
     if missing {
         setup::system_packages()?;
     }
@@ -184,19 +208,41 @@ struct Figures {
     /// machine shows in the figures.
     load_start: Option<f64>,
     load_end: Option<f64>,
-    /// Dovecot's first access: SELECT plus the first envelope FETCH (indexing, cache filling).
-    cold_select: f64,
-    cold_fetch: f64,
+    /// Dovecot's first access: SELECT, the first envelope FETCH (indexing, cache filling), the
+    /// first body FETCH.
+    cold: Cold,
     raw_envelopes: Vec<Sample>,
     raw_flags: Vec<Sample>,
+    raw_bodies: Vec<Sample>,
     calame_add: Vec<Sample>,
     calame_sync: Vec<Sample>,
     calame_resync: Vec<Sample>,
     /// The profile's size on disk after the first sync (allocated blocks).
     calame_cache_bytes: Vec<Sample>,
+    /// Seconds to the first progress line of a first sync; `None` when it printed none.
+    first_screen: Vec<Option<f64>>,
+    /// `sync --bodies all` on a fresh profile; `None` when this calame has no `--bodies`.
+    mirror: Option<Mirror>,
     mbsync_sync: Vec<Sample>,
     mbsync_resync: Vec<Sample>,
     mbsync_sync_nofsync: Vec<Sample>,
+    search: search::SearchFigures,
+}
+
+/// The raw client's first pass after seeding, in seconds.
+struct Cold {
+    select: f64,
+    envelopes: f64,
+    bodies: f64,
+}
+
+/// The full offline mirror's runs.
+struct Mirror {
+    samples: Vec<Sample>,
+    /// `bodies_fetched` of the last run's JSON, when calame reports it.
+    bodies_fetched: Option<u64>,
+    /// The last run's profile, kept for the search step.
+    profile: PathBuf,
 }
 
 /// One measure of one run. `wall` is a whole process (or, for the raw client, one command);
@@ -226,81 +272,204 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Resul
         .context("starting a tokio runtime")?;
 
     step("raw client: first access (Dovecot indexes the folder)");
-    let (cold_select, cold_fetch) = runtime.block_on(raw_cold(info))?;
+    let cold = runtime.block_on(raw_cold(info))?;
     let mut raw_envelopes = Vec::new();
     let mut raw_flags = Vec::new();
+    let mut raw_bodies = Vec::new();
     for run in 1..=args.runs {
         step(&format!("raw client, run {run}/{}", args.runs));
-        let (envelopes, flags) = runtime.block_on(raw_run(info))?;
+        let [envelopes, flags, bodies] = runtime.block_on(raw_run(info))?;
         raw_envelopes.push(envelopes);
         raw_flags.push(flags);
+        raw_bodies.push(bodies);
     }
 
-    let mut figures = Figures {
-        seeded,
-        load_start,
-        load_end: None,
-        cold_select,
-        cold_fetch,
-        raw_envelopes,
-        raw_flags,
-        calame_add: Vec::new(),
-        calame_sync: Vec::new(),
-        calame_resync: Vec::new(),
-        calame_cache_bytes: Vec::new(),
-        mbsync_sync: Vec::new(),
-        mbsync_resync: Vec::new(),
-        mbsync_sync_nofsync: Vec::new(),
-    };
     let user = stack.user(LOGIN).clone();
+    let mut calame_add = Vec::new();
+    let mut calame_sync = Vec::new();
+    let mut calame_resync = Vec::new();
+    let mut calame_cache_bytes = Vec::new();
     for run in 1..=args.runs {
         step(&format!("calame, run {run}/{}", args.runs));
         let profile = work.join(format!("calame-{run}"));
-        let add = calame_add(calame, info, &user, &profile, work)?;
-        let (sync, report) = calame_sync(calame, &user, &profile, work)?;
-        if report.messages_new != args.messages {
-            bail!(
-                "calame's first sync brought {} new messages, not {}",
-                report.messages_new,
-                args.messages
-            );
-        }
+        let add = calame_add_account(calame, info, &user, &profile, work)?;
+        let (sync, report) = calame_sync_json(calame, &user, &profile, work, &[])?;
+        check_new(&report, args.messages, "first sync")?;
         let cache = dir_size(&profile)?;
-        let (resync, report) = calame_sync(calame, &user, &profile, work)?;
+        let (resync, report) = calame_sync_json(calame, &user, &profile, work, &[])?;
         if report.messages_new + report.messages_changed + report.messages_gone != 0 {
             bail!("calame's resync with nothing changed reported changes: {report:?}");
         }
-        figures.calame_add.push(add);
-        figures.calame_sync.push(sync);
-        figures.calame_resync.push(resync);
-        figures.calame_cache_bytes.push(Sample {
+        calame_add.push(add);
+        calame_sync.push(sync);
+        calame_resync.push(resync);
+        calame_cache_bytes.push(Sample {
             bytes: Some(cache),
             ..Sample::default()
         });
         fs::remove_dir_all(&profile).with_context(|| format!("removing {}", profile.display()))?;
     }
+    let first_screen = measure_first_screen(calame, info, &user, work, args)?;
+    let mirror = measure_mirror(calame, info, &user, work, args)?;
+
+    let mut mbsync_sync = Vec::new();
+    let mut mbsync_resync = Vec::new();
     for run in 1..=args.runs {
         step(&format!("mbsync, run {run}/{}", args.runs));
         let dir = work.join(format!("mbsync-{run}"));
         let config = mbsync_setup(info, &user, &dir, true)?;
-        figures.mbsync_sync.push(mbsync(&config, &dir, work, args.messages)?);
+        mbsync_sync.push(mbsync(&config, &dir, work, args.messages)?);
         // mbsync sleeps a second when its maildir changed within the last second ("sleeping
         // due to recent directory modification"); a real resync comes later than that.
         std::thread::sleep(MBSYNC_SETTLE);
-        figures.mbsync_resync.push(mbsync(&config, &dir, work, args.messages)?);
+        mbsync_resync.push(mbsync(&config, &dir, work, args.messages)?);
         fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
+    let mut mbsync_sync_nofsync = Vec::new();
     for run in 1..=args.runs {
         step(&format!("mbsync with FSync no, run {run}/{}", args.runs));
         let dir = work.join(format!("mbsync-nofsync-{run}"));
         let config = mbsync_setup(info, &user, &dir, false)?;
-        figures
-            .mbsync_sync_nofsync
-            .push(mbsync(&config, &dir, work, args.messages)?);
-        fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+        mbsync_sync_nofsync.push(mbsync(&config, &dir, work, args.messages)?);
+        // The last maildir is notmuch's.
+        if run < args.runs {
+            fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+        }
     }
-    figures.load_end = load_average();
-    Ok(figures)
+    let maildir = work
+        .join(format!("mbsync-nofsync-{}", args.runs))
+        .join("store")
+        .join("INBOX");
+
+    let search = measure_search(calame, info, &user, mirror.as_ref(), &maildir, work, args)?;
+
+    Ok(Figures {
+        seeded,
+        load_start,
+        load_end: load_average(),
+        cold,
+        raw_envelopes,
+        raw_flags,
+        raw_bodies,
+        calame_add,
+        calame_sync,
+        calame_resync,
+        calame_cache_bytes,
+        first_screen,
+        mirror,
+        mbsync_sync,
+        mbsync_resync,
+        mbsync_sync_nofsync,
+        search,
+    })
+}
+
+/// The first screen, `--runs` times on fresh profiles.
+fn measure_first_screen(
+    calame: &Path,
+    info: &StackInfo,
+    user: &calame_testkit::User,
+    work: &Path,
+    args: &BenchArgs,
+) -> Result<Vec<Option<f64>>> {
+    let mut first_screen = Vec::new();
+    for run in 1..=args.runs {
+        step(&format!("calame first screen, run {run}/{}", args.runs));
+        let profile = work.join(format!("calame-first-{run}"));
+        calame_add_account(calame, info, user, &profile, work)?;
+        first_screen.push(calame_first_progress(calame, user, &profile)?);
+        fs::remove_dir_all(&profile).with_context(|| format!("removing {}", profile.display()))?;
+    }
+    Ok(first_screen)
+}
+
+/// The search step on the mirror's profile, else (no `--bodies`) on the envelopes of a plain
+/// sync.
+fn measure_search(
+    calame: &Path,
+    info: &StackInfo,
+    user: &calame_testkit::User,
+    mirror: Option<&Mirror>,
+    maildir: &Path,
+    work: &Path,
+    args: &BenchArgs,
+) -> Result<search::SearchFigures> {
+    if let Some(m) = mirror {
+        return search::measure(calame, &m.profile, true, maildir, work, args.seed);
+    }
+    step("search: an envelope-only profile (this calame has no --bodies)");
+    let profile = work.join("calame-search");
+    calame_add_account(calame, info, user, &profile, work)?;
+    let (_, report) = calame_sync_json(calame, user, &profile, work, &[])?;
+    check_new(&report, args.messages, "sync for the search")?;
+    search::measure(calame, &profile, false, maildir, work, args.seed)
+}
+
+/// Fail unless a first sync brought `messages` new messages.
+fn check_new(report: &SyncJson, messages: u64, what: &str) -> Result<()> {
+    if report.messages_new != messages {
+        bail!(
+            "calame's {what} brought {} new messages, not {messages}",
+            report.messages_new
+        );
+    }
+    Ok(())
+}
+
+/// The full offline mirror, `--runs` times on fresh profiles (the last one kept); `None` when
+/// this calame has no `sync --bodies`.
+fn measure_mirror(
+    calame: &Path,
+    info: &StackInfo,
+    user: &calame_testkit::User,
+    work: &Path,
+    args: &BenchArgs,
+) -> Result<Option<Mirror>> {
+    if !has_bodies_flag(calame)? {
+        step("calame mirror: n/a (this calame's `sync` has no --bodies)");
+        return Ok(None);
+    }
+    let mut samples = Vec::new();
+    let mut bodies_fetched = None;
+    let mut profile = PathBuf::new();
+    for run in 1..=args.runs {
+        step(&format!("calame mirror (--bodies all), run {run}/{}", args.runs));
+        if run > 1 {
+            fs::remove_dir_all(&profile).with_context(|| format!("removing {}", profile.display()))?;
+        }
+        profile = work.join(format!("calame-mirror-{run}"));
+        calame_add_account(calame, info, user, &profile, work)?;
+        let (sample, report) = calame_sync_json(calame, user, &profile, work, &["--bodies", "all"])?;
+        check_new(&report, args.messages, "mirror")?;
+        if let Some(n) = report.bodies_fetched.filter(|&n| n != args.messages) {
+            bail!("calame's mirror fetched {n} bodies, not {}", args.messages);
+        }
+        samples.push(sample);
+        bodies_fetched = report.bodies_fetched;
+    }
+    Ok(Some(Mirror {
+        samples,
+        bodies_fetched,
+        profile,
+    }))
+}
+
+/// Whether `calame sync --help` lists `--bodies` (being added beside this bench).
+fn has_bodies_flag(calame: &Path) -> Result<bool> {
+    let out = Command::new(calame)
+        .args(["sync", "--help"])
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", calame.display()))?;
+    if !out.status.success() {
+        bail!(
+            "`{} sync --help` failed ({}): {}",
+            calame.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).contains("--bodies"))
 }
 
 /// The 1-minute load average (Linux).
@@ -329,25 +498,34 @@ fn envelope_fetch() -> String {
 
 const FLAGS_FETCH: &str = "UID FETCH 1:* (UID FLAGS)";
 
-/// The first access after seeding: SELECT and envelope FETCH times.
-async fn raw_cold(info: &StackInfo) -> Result<(f64, f64)> {
+/// Every whole message, as a full mirror needs them (mbsync asks for `BODY.PEEK[]` too).
+const BODIES_FETCH: &str = "UID FETCH 1:* (UID BODY.PEEK[])";
+
+/// The first access after seeding: SELECT, envelope FETCH and body FETCH times.
+async fn raw_cold(info: &StackInfo) -> Result<Cold> {
     let mut session = RawSession::open(info).await?;
     session.command("ENABLE QRESYNC").await?;
     let select = session.timed("SELECT \"INBOX\" (CONDSTORE)").await?;
-    let fetch = session.timed(&envelope_fetch()).await?;
+    let envelopes = session.timed(&envelope_fetch()).await?;
+    let bodies = session.timed(BODIES_FETCH).await?;
     session.command("LOGOUT").await?;
-    Ok((select.seconds.unwrap_or_default(), fetch.seconds.unwrap_or_default()))
+    Ok(Cold {
+        select: select.seconds.unwrap_or_default(),
+        envelopes: envelopes.seconds.unwrap_or_default(),
+        bodies: bodies.seconds.unwrap_or_default(),
+    })
 }
 
-/// One warm run: the envelope FETCH, then the flags FETCH, on one connection.
-async fn raw_run(info: &StackInfo) -> Result<(Sample, Sample)> {
+/// One warm run: the envelope FETCH, the flags FETCH, then the body FETCH, on one connection.
+async fn raw_run(info: &StackInfo) -> Result<[Sample; 3]> {
     let mut session = RawSession::open(info).await?;
     session.command("ENABLE QRESYNC").await?;
     session.command("SELECT \"INBOX\" (CONDSTORE)").await?;
     let envelopes = session.timed(&envelope_fetch()).await?;
     let flags = session.timed(FLAGS_FETCH).await?;
+    let bodies = session.timed(BODIES_FETCH).await?;
     session.command("LOGOUT").await?;
-    Ok((envelopes, flags))
+    Ok([envelopes, flags, bodies])
 }
 
 /// A TCP stream that counts the bytes read from the wire (TLS records included).
@@ -527,6 +705,9 @@ struct SyncJson {
     messages_gone: u64,
     seconds: f64,
     bytes_in: u64,
+    /// With `--bodies` (when calame reports it).
+    #[serde(default)]
+    bodies_fetched: Option<u64>,
 }
 
 /// A finished process: its wall time (from spawning GNU time to its exit), peak RSS, output.
@@ -592,7 +773,7 @@ fn os_args(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
 
 /// `calame --profile DIR account add alice@... --imap 127.0.0.1:PORT --tls implicit
 /// --trust-cert SHA`.
-fn calame_add(
+fn calame_add_account(
     calame: &Path,
     info: &StackInfo,
     user: &calame_testkit::User,
@@ -623,9 +804,16 @@ fn calame_add(
     })
 }
 
-/// `calame --profile DIR sync --folder INBOX --json`, timed.
-fn calame_sync(calame: &Path, user: &calame_testkit::User, profile: &Path, work: &Path) -> Result<(Sample, SyncJson)> {
-    let args = os_args(&[&"--profile", &profile, &"sync", &"--folder", &"INBOX", &"--json"]);
+/// `calame --profile DIR sync --folder INBOX --json [EXTRA..]`, timed.
+fn calame_sync_json(
+    calame: &Path,
+    user: &calame_testkit::User,
+    profile: &Path,
+    work: &Path,
+    extra: &[&str],
+) -> Result<(Sample, SyncJson)> {
+    let mut args = os_args(&[&"--profile", &profile, &"sync", &"--folder", &"INBOX", &"--json"]);
+    args.extend(extra.iter().map(OsString::from));
     let t = timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)?;
     let report: SyncJson = serde_json::from_slice(&t.stdout)
         .with_context(|| format!("calame sync --json printed {:?}", String::from_utf8_lossy(&t.stdout)))?;
@@ -636,6 +824,46 @@ fn calame_sync(calame: &Path, user: &calame_testkit::User, profile: &Path, work:
         rss_kib: Some(t.rss_kib),
     };
     Ok((sample, report))
+}
+
+/// `calame --profile DIR sync --folder INBOX` spawned after a `sync`, its stderr read line by
+/// line: the seconds from the spawn to the first progress line (`calame: INBOX 50% (512/1000)`),
+/// `None` when it printed none. Fails when the sync fails.
+fn calame_first_progress(calame: &Path, user: &calame_testkit::User, profile: &Path) -> Result<Option<f64>> {
+    let _ = Command::new("sync").status();
+    let started = Instant::now();
+    let mut child = Command::new(calame)
+        .arg("--profile")
+        .arg(profile)
+        .args(["sync", "--folder", "INBOX"])
+        .env("CALAME_PASSWORD", &user.password)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", calame.display()))?;
+    let stderr = child.stderr.take().context("no stderr from calame sync")?;
+    let mut first = None;
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.context("reading calame sync's stderr")?;
+        if first.is_none() && is_progress(&line) {
+            first = Some(started.elapsed().as_secs_f64());
+        }
+        lines.push(line);
+    }
+    let status = child.wait().context("waiting for calame sync")?;
+    if !status.success() {
+        bail!("`calame sync --folder INBOX` failed ({status}): {}", lines.join("\n"));
+    }
+    Ok(first)
+}
+
+/// `calame: INBOX 50% (512/1000)`: the CLI's progress line for the INBOX.
+fn is_progress(line: &str) -> bool {
+    line.strip_prefix("calame: INBOX ")
+        .and_then(|rest| rest.split_once("% ("))
+        .is_some_and(|(percent, _)| percent.parse::<u32>().is_ok())
 }
 
 /// Write `DIR/mbsyncrc` pulling the stack's INBOX into the maildir `DIR/store/INBOX`.
@@ -721,6 +949,7 @@ fn dir_size(path: &Path) -> Result<u64> {
 struct Versions {
     dovecot: String,
     mbsync: String,
+    notmuch: String,
 }
 
 impl Versions {
@@ -743,6 +972,7 @@ impl Versions {
         Versions {
             dovecot: version("dovecot"),
             mbsync: version("mbsync"),
+            notmuch: version("notmuch"),
         }
     }
 }
@@ -845,6 +1075,11 @@ struct Summary {
     mb_sync: Median,
     mb_resync: Median,
     mb_nofsync: Median,
+    raw_bodies: Median,
+    /// `None` when this calame has no `--bodies`.
+    mirror: Option<Median>,
+    /// `None` when no run printed a progress line.
+    first_screen: Option<f64>,
 }
 
 impl Report<'_> {
@@ -860,12 +1095,99 @@ impl Report<'_> {
             mb_sync: median(&f.mbsync_sync),
             mb_resync: median(&f.mbsync_resync),
             mb_nofsync: median(&f.mbsync_sync_nofsync),
+            raw_bodies: median(&f.raw_bodies),
+            mirror: f.mirror.as_ref().map(|m| median(&m.samples)),
+            first_screen: median_f64(f.first_screen.iter().flatten().copied().collect()),
         }
     }
 
     fn table(&self) -> String {
         let s = self.summary();
         let f = &self.figures;
+        let mut rows = self.sync_rows(&s);
+        rows.extend(self.mirror_rows(&s));
+        let header = [
+            "measure",
+            "time",
+            "bytes in",
+            "peak RSS",
+            "vs raw",
+            "vs mbsync",
+            "target (BRIEF.md)",
+        ];
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nSync benchmark: {} messages in INBOX ({} on disk), median of {} run(s)",
+            self.args.messages,
+            fmt_bytes(Some(f.seeded.bytes)),
+            self.args.runs
+        );
+        let _ = writeln!(
+            out,
+            "Dovecot {} over IMAPS on 127.0.0.1; {}; {}; calame {}; profiles and maildirs in {}",
+            self.versions.dovecot,
+            self.versions.mbsync,
+            self.versions.notmuch,
+            self.calame.display(),
+            self.work.display()
+        );
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let _ = writeln!(
+            out,
+            "{cores} cores; load average (1 min) {} at the start of the measures, {} at the end",
+            f.load_start.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")),
+            f.load_end.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"))
+        );
+        let _ = writeln!(
+            out,
+            "Dovecot's first access after seeding (raw client, before the runs below): SELECT {}, envelope FETCH {}, \
+             body FETCH {}\n",
+            fmt_seconds(Some(f.cold.select)),
+            fmt_seconds(Some(f.cold.envelopes)),
+            fmt_seconds(Some(f.cold.bodies))
+        );
+        out.push_str(&render_table(header, &rows));
+        let _ = writeln!(
+            out,
+            "\ncalame's cache on disk after the first sync: {} (envelope bytes on the wire: {})",
+            fmt_bytes(s.cache.bytes),
+            fmt_bytes(s.sync.bytes)
+        );
+        let _ = writeln!(
+            out,
+            "protocol = `seconds`/`bytes_in` of `calame sync --json` (ENABLE, SELECT, FETCH, store; after login);\n\
+             whole process = wall time of the process under /usr/bin/time (profile open, TLS, login, LIST, sync, logout);\n\
+             mirror rows: vs raw = vs the raw body FETCH; first screen = spawn to the first progress line on stderr."
+        );
+        if let Some(m) = &f.mirror {
+            if let Some(n) = m.bodies_fetched {
+                let _ = writeln!(out, "calame's mirror reported {n} bodies fetched.");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nLocal search: {} queries, first {} results, whole processes (median and p95 over the queries)\n",
+            f.search.queries.len(),
+            search::LIMIT
+        );
+        let header = [
+            "search",
+            "median",
+            "p95",
+            "mean hits",
+            "peak RSS",
+            "vs notmuch",
+            "target (BRIEF.md)",
+        ];
+        out.push_str(&render_table(header, &f.search.rows()));
+        out.push('\n');
+        out.push_str(&f.search.footer());
+        out
+    }
+
+    /// The envelope sync rows: raw limit, Calame, mbsync.
+    fn sync_rows(&self, s: &Summary) -> Vec<[String; 7]> {
         let rss = |m: &Median| fmt_rss(m.rss_kib);
         let raw = s.raw_env.seconds;
         let vs_raw = ratio(s.sync.seconds, raw);
@@ -881,7 +1203,7 @@ impl Report<'_> {
         let met_resync_s = s.resync.seconds.is_some_and(|t| t < TARGET_RESYNC_SECONDS);
         let met_resync_b = s.resync.bytes.is_some_and(|b| b < TARGET_RESYNC_BYTES);
 
-        let rows: Vec<[String; 7]> = vec![
+        vec![
             [
                 "raw UID FETCH 1:* envelope fields".into(),
                 fmt_seconds(raw),
@@ -950,6 +1272,19 @@ impl Report<'_> {
                 "login + folder list".into(),
             ],
             [
+                "calame first screen (first progress line)".into(),
+                s.first_screen
+                    .map_or_else(|| "n/a".to_owned(), |t| fmt_seconds(Some(t))),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                match s.first_screen {
+                    Some(t) => format!("< 1 s: {}", verdict(t < TARGET_FIRST_SCREEN_SECONDS)),
+                    None => "n/a: no progress line (fewer than 1,000 messages?)".to_owned(),
+                },
+            ],
+            [
                 "mbsync first sync (whole messages)".into(),
                 fmt_seconds(s.mb_sync.wall),
                 "-".into(),
@@ -965,7 +1300,7 @@ impl Report<'_> {
                 rss(&s.mb_nofsync),
                 "-".into(),
                 fmt_ratio(ratio(s.mb_nofsync.wall, s.mb_sync.wall)),
-                format!("calame/this: {}", fmt_ratio(vs_mbsync_nofsync)),
+                format!("calame sync/this: {}", fmt_ratio(vs_mbsync_nofsync)),
             ],
             [
                 "mbsync resync no change".into(),
@@ -976,86 +1311,58 @@ impl Report<'_> {
                 "-".into(),
                 "".into(),
             ],
-        ];
-        let header = [
-            "measure",
-            "time",
-            "bytes in",
-            "peak RSS",
-            "vs raw",
-            "vs mbsync",
-            "target (BRIEF.md)",
-        ];
-        let mut widths = header.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let line = |cells: [&str; 7]| {
-            let mut out = String::new();
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                let pad = w.saturating_sub(cell.chars().count());
-                match i {
-                    0 | 6 => {
-                        out.push_str(cell);
-                        out.push_str(&" ".repeat(pad));
-                    }
-                    _ => {
-                        out.push_str(&" ".repeat(pad));
-                        out.push_str(cell);
-                    }
-                }
-                out.push_str("  ");
-            }
-            out.trim_end().to_owned() + "\n"
+        ]
+    }
+
+    /// The full mirror rows: the raw body FETCH, Calame's `sync --bodies all` (n/a without it).
+    fn mirror_rows(&self, s: &Summary) -> Vec<[String; 7]> {
+        let raw = s.raw_bodies.seconds;
+        let mut rows = vec![[
+            "raw UID FETCH 1:* (UID BODY.PEEK[])".into(),
+            fmt_seconds(raw),
+            fmt_bytes(s.raw_bodies.bytes),
+            "-".into(),
+            "1.00x".into(),
+            fmt_ratio(ratio(raw, s.mb_sync.wall)),
+            "the raw limit for bodies".into(),
+        ]];
+        let Some(m) = &s.mirror else {
+            rows.push([
+                "calame mirror --bodies all, whole process".into(),
+                "n/a".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "n/a: this calame's sync has no --bodies".into(),
+            ]);
+            return rows;
         };
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "\nSync benchmark: {} messages in INBOX ({} on disk), median of {} run(s)",
-            self.args.messages,
-            fmt_bytes(Some(f.seeded.bytes)),
-            self.args.runs
-        );
-        let _ = writeln!(
-            out,
-            "Dovecot {} over IMAPS on 127.0.0.1; {}; calame {}; profiles and maildirs in {}",
-            self.versions.dovecot,
-            self.versions.mbsync,
-            self.calame.display(),
-            self.work.display()
-        );
-        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-        let _ = writeln!(
-            out,
-            "{cores} cores; load average (1 min) {} at the start of the measures, {} at the end",
-            f.load_start.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")),
-            f.load_end.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"))
-        );
-        let _ = writeln!(
-            out,
-            "Dovecot's first access after seeding (raw client, before the runs below): SELECT {}, envelope FETCH {}\n",
-            fmt_seconds(Some(f.cold_select)),
-            fmt_seconds(Some(f.cold_fetch))
-        );
-        out.push_str(&line(header));
-        out.push_str(&line(widths.map(|w| "-".repeat(w)).each_ref().map(String::as_str)));
-        for row in &rows {
-            out.push_str(&line(row.each_ref().map(String::as_str)));
-        }
-        let _ = writeln!(
-            out,
-            "\ncalame's cache on disk after the first sync: {} (envelope bytes on the wire: {})",
-            fmt_bytes(s.cache.bytes),
-            fmt_bytes(s.sync.bytes)
-        );
-        let _ = writeln!(
-            out,
-            "protocol = `seconds`/`bytes_in` of `calame sync --json` (ENABLE, SELECT, FETCH, store; after login);\n\
-             whole process = wall time of the process under /usr/bin/time (profile open, TLS, login, LIST, sync, logout)."
-        );
-        out
+        let vs_nofsync = ratio(m.wall, s.mb_nofsync.wall);
+        rows.push([
+            "calame mirror --bodies all, protocol".into(),
+            fmt_seconds(m.seconds),
+            fmt_bytes(m.bytes),
+            "-".into(),
+            fmt_ratio(ratio(m.seconds, raw)),
+            "-".into(),
+            "".into(),
+        ]);
+        rows.push([
+            "calame mirror --bodies all, whole process".into(),
+            fmt_seconds(m.wall),
+            "-".into(),
+            fmt_rss(m.rss_kib),
+            fmt_ratio(ratio(m.wall, raw)),
+            fmt_ratio(ratio(m.wall, s.mb_sync.wall)),
+            format!(
+                "<= mbsync FSync no ({}): {} ({})",
+                fmt_seconds(s.mb_nofsync.wall),
+                verdict(vs_nofsync.is_some_and(|r| r <= 1.0)),
+                fmt_ratio(vs_nofsync)
+            ),
+        ]);
+        rows
     }
 
     fn json(&self) -> String {
@@ -1082,6 +1389,7 @@ impl Report<'_> {
                 .collect()
         };
         let raw = s.raw_env.seconds;
+        let mirror_wall = s.mirror.and_then(|m| m.wall);
         json!({
             "bench": "sync",
             "messages": self.args.messages,
@@ -1089,19 +1397,23 @@ impl Report<'_> {
             "mailbox_bytes": f.seeded.bytes,
             "dovecot": self.versions.dovecot,
             "mbsync_version": self.versions.mbsync,
+            "notmuch_version": self.versions.notmuch,
             "calame_binary": self.calame.display().to_string(),
             "work_dir": self.work.display().to_string(),
             "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
             "load_start": f.load_start,
             "load_end": f.load_end,
             "raw": {
-                "cold_select_seconds": f.cold_select,
-                "cold_fetch_seconds": f.cold_fetch,
+                "cold_select_seconds": f.cold.select,
+                "cold_fetch_seconds": f.cold.envelopes,
+                "cold_bodies_seconds": f.cold.bodies,
                 "envelopes": m(&s.raw_env),
                 "flags": m(&s.raw_flags),
+                "bodies": m(&s.raw_bodies),
                 "samples": {
                     "envelopes": samples(&f.raw_envelopes),
                     "flags": samples(&f.raw_flags),
+                    "bodies": samples(&f.raw_bodies),
                 },
             },
             "calame": {
@@ -1109,10 +1421,15 @@ impl Report<'_> {
                 "sync": m(&s.sync),
                 "resync": m(&s.resync),
                 "cache_bytes": s.cache.bytes,
+                "first_screen_seconds": s.first_screen,
+                "mirror": s.mirror.as_ref().map(m),
+                "mirror_bodies_fetched": f.mirror.as_ref().and_then(|m| m.bodies_fetched),
                 "samples": {
                     "account_add": samples(&f.calame_add),
                     "sync": samples(&f.calame_sync),
                     "resync": samples(&f.calame_resync),
+                    "first_screen": f.first_screen,
+                    "mirror": f.mirror.as_ref().map(|m| samples(&m.samples)),
                 },
             },
             "mbsync": {
@@ -1125,12 +1442,16 @@ impl Report<'_> {
                     "resync": samples(&f.mbsync_resync),
                 },
             },
+            "search": f.search.json(),
             "ratios": {
                 "calame_vs_raw": ratio(s.sync.seconds, raw),
                 "calame_wall_vs_raw": ratio(s.sync.wall, raw),
                 "calame_vs_mbsync": ratio(s.sync.wall, s.mb_sync.wall),
                 "calame_vs_mbsync_fsync_no": ratio(s.sync.wall, s.mb_nofsync.wall),
                 "resync_vs_mbsync": ratio(s.resync.wall, s.mb_resync.wall),
+                "mirror_vs_raw_bodies": ratio(mirror_wall, s.raw_bodies.seconds),
+                "mirror_vs_mbsync_fsync_no": ratio(mirror_wall, s.mb_nofsync.wall),
+                "search_vs_notmuch": f.search.ratio(),
             },
             "targets": {
                 "calame_vs_raw_max": TARGET_VS_RAW,
@@ -1138,8 +1459,45 @@ impl Report<'_> {
                 "resync_seconds_max": TARGET_RESYNC_SECONDS,
                 "resync_bytes_max": TARGET_RESYNC_BYTES,
                 "rss_bytes_max": TARGET_RSS_BYTES,
+                "first_screen_seconds_max": TARGET_FIRST_SCREEN_SECONDS,
+                "mirror_vs_mbsync_fsync_no_max": 1.0,
+                "search_vs_notmuch_max": 1.0,
             },
         })
         .to_string()
     }
+}
+
+/// A plain-text table: the first and last columns left-aligned, the others right-aligned.
+fn render_table(header: [&str; 7], rows: &[[String; 7]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = w.saturating_sub(cell.chars().count());
+            match i {
+                0 | 6 => {
+                    out.push_str(cell);
+                    out.push_str(&" ".repeat(pad));
+                }
+                _ => {
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(cell);
+                }
+            }
+            out.push_str("  ");
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header);
+    out.push_str(&line(widths.map(|w| "-".repeat(w)).each_ref().map(String::as_str)));
+    for row in rows {
+        out.push_str(&line(row.each_ref().map(String::as_str)));
+    }
+    out
 }

@@ -42,8 +42,8 @@ enum Task {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Envelope sync figures: a bare IMAP client, Calame and mbsync on one stack, side by side
-    /// (re-runs itself as a release build).
+    /// Sync, full mirror, first-screen and search figures: a bare IMAP client, Calame, mbsync
+    /// and notmuch on one stack, side by side (re-runs itself as a release build).
     Bench(bench::BenchArgs),
     /// The private stack of real servers (Dovecot, Postfix, Radicale) on 127.0.0.1.
     Stack {

@@ -32,8 +32,9 @@ const PACKAGES: &[&str] = &[
     "dbus",
     "gnome-keyring",
     "libsecret-tools",
-    // `cargo xtask bench`: the peer (mbsync) and GNU time for peak RSS.
+    // `cargo xtask bench`: the peers (mbsync, notmuch) and GNU time for peak RSS.
     "isync",
+    "notmuch",
     "time",
 ];
 

@@ -145,11 +145,17 @@ pub struct Message {
     pub truncated: bool,
 }
 
+/// How much of a message [`search_text`] reads.
+pub const SEARCH_PREFIX: usize = 128 << 10;
+
 /// The words of a message for the search index: its text bodies, HTML ones turned into text by
 /// mail-parser (no sanitising needed: the result is only matched, never shown), at most `max`
-/// bytes, cut at a character boundary. Much cheaper than [`read`], for every body a sync caches.
+/// bytes, cut at a character boundary. Much cheaper than [`read`], for every body a sync caches:
+/// only the first [`SEARCH_PREFIX`] bytes are parsed, where the text parts are, not the
+/// attachments that follow them.
 pub fn search_text(raw: &[u8], max: usize) -> String {
-    let Some(parsed) = MessageParser::default().parse(raw) else {
+    let head = raw.get(..SEARCH_PREFIX).unwrap_or(raw);
+    let Some(parsed) = MessageParser::default().parse(head) else {
         return String::new();
     };
     let mut out = String::new();

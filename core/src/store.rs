@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::folder::Folder;
 
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
@@ -404,32 +404,57 @@ impl Store {
     }
 
     /// A message's raw bytes, if cached.
+    /// A message's raw bytes, if cached: its record says the body was stored whole and how long
+    /// it is, and the file still has that length (a file cut by a crash or a power loss, or one
+    /// without its record, counts as not cached and is fetched again).
     pub fn body(&self, id: u64, uid: u32) -> Result<Option<Vec<u8>>> {
+        let Some(record) = self.texts.get(envelope_key(id, uid)).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let Some((len, _)) = split_text_record(&record) else {
+            return Ok(None);
+        };
         let path = self.body_path(id, uid);
         match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
+            Ok(bytes) if bytes.len() as u64 == len => Ok(Some(bytes)),
+            Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::storage(&path, e)),
         }
     }
 
-    /// Keep a message's raw bytes (written whole or not at all; no fsync: the cache is
-    /// disposable), and its plain text for search; the folder's generation changes, so that
-    /// its search index is rebuilt with the text.
+    /// Keep a message's raw bytes (no fsync: the cache is disposable) and its plain text for
+    /// search; the folder's generation changes, so that its search index is rebuilt with it.
     pub fn put_body(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
-        self.write_body_file(id, uid, bytes)?;
-        self.put_text(id, uid, bytes)
+        self.put_bodies(id, &[(uid, bytes.to_vec())])
     }
 
+    /// The file first, its record after (see [`Store::body`]).
     fn write_body_file(&self, id: u64, uid: u32, bytes: &[u8]) -> Result<()> {
         let path = self.body_path(id, uid);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
+        match std::fs::write(&path, bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
+                }
+                std::fs::write(&path, bytes).map_err(|e| Error::storage(&path, e))
+            }
+            other => other.map_err(|e| Error::storage(&path, e)),
         }
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes).map_err(|e| Error::storage(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::storage(&path, e))
     }
+}
+
+/// A cached body's record in `texts`: its length (8 bytes, big-endian), then its search text.
+fn text_record(body_len: usize, text: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + text.len());
+    v.extend_from_slice(&(body_len as u64).to_be_bytes());
+    v.extend_from_slice(text.as_bytes());
+    v
+}
+
+fn split_text_record(record: &[u8]) -> Option<(u64, &[u8])> {
+    let (len, text) = record.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*len), text))
 }
 
 /// Envelopes are stored in postcard, compact and quick to read back; a record that does not
@@ -553,15 +578,10 @@ impl Store {
     /// not cached.
     pub fn body_text(&self, id: u64, uid: u32) -> Result<Option<String>> {
         let value = self.texts.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
-        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    fn put_text(&self, id: u64, uid: u32, raw: &[u8]) -> Result<()> {
-        let text = crate::message::search_text(raw, MAX_TEXT);
-        self.texts
-            .insert(envelope_key(id, uid), text.as_bytes())
-            .map_err(|e| self.err(e))?;
-        self.bump_generation(id)
+        Ok(value
+            .as_deref()
+            .and_then(split_text_record)
+            .map(|(_, text)| String::from_utf8_lossy(text).into_owned()))
     }
 
     /// Keep several messages' raw bytes and their search text (a sync's prefetch): files
@@ -574,7 +594,7 @@ impl Store {
         for (uid, bytes) in bodies {
             self.write_body_file(id, *uid, bytes)?;
             let text = crate::message::search_text(bytes, MAX_TEXT);
-            batch.insert(&envelope_key(id, *uid)[..], text.as_bytes());
+            batch.insert(&envelope_key(id, *uid)[..], text_record(bytes.len(), &text));
         }
         self.texts.apply_batch(batch).map_err(|e| self.err(e))?;
         self.bump_generation(id)
@@ -685,6 +705,22 @@ mod tests {
         assert_ne!(fresh.id, state.id);
         assert_eq!(store.count(state.id).unwrap(), 0);
         assert_eq!(store.count(fresh.id).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_cut_or_unrecorded_body_is_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("cache")).unwrap();
+        let raw = b"Subject: s\r\n\r\nbonjour".to_vec();
+        store.put_bodies(7, &[(3, raw.clone())]).unwrap();
+        assert_eq!(store.body(7, 3).unwrap(), Some(raw.clone()));
+        assert_eq!(store.cached_bodies(7).unwrap().into_iter().collect::<Vec<_>>(), vec![3]);
+        // Cut by a power loss: fetched again rather than shown short.
+        std::fs::write(store.body_path(7, 3), &raw[..5]).unwrap();
+        assert_eq!(store.body(7, 3).unwrap(), None);
+        // A file without its record (a crash between the two).
+        store.write_body_file(7, 4, &raw).unwrap();
+        assert_eq!(store.body(7, 4).unwrap(), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!    `UID FETCH 1:* (UID BODY.PEEK[])`, the raw limit for whole messages. A first pass before
 //!    them lets Dovecot index the folder and fill its cache; its times are printed apart.
 //! 2. **Calame envelope sync**: a fresh profile, `calame account add`, then
-//!    `calame sync --folder INBOX --json` as a whole process (wall time and peak RSS, through
+//!    `calame sync --folder INBOX --bodies none --json` as a whole process (wall time and peak RSS, through
 //!    `/usr/bin/time`), with its own `seconds` (the sync on an open connection) and `bytes_in`.
 //! 3. **no-change resync**: the same command again on the same profile.
 //! 4. **first screen**: on a fresh profile after `account add`, the time from starting
@@ -293,10 +293,11 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &BenchArgs) -> Resul
         step(&format!("calame, run {run}/{}", args.runs));
         let profile = work.join(format!("calame-{run}"));
         let add = calame_add_account(calame, info, &user, &profile, work)?;
-        let (sync, report) = calame_sync_json(calame, &user, &profile, work, &[])?;
+        // Envelopes only: the figure set against the raw envelope fetch and mbsync's sync.
+        let (sync, report) = calame_sync_json(calame, &user, &profile, work, &["--bodies", "none"])?;
         check_new(&report, args.messages, "first sync")?;
         let cache = dir_size(&profile)?;
-        let (resync, report) = calame_sync_json(calame, &user, &profile, work, &[])?;
+        let (resync, report) = calame_sync_json(calame, &user, &profile, work, &["--bodies", "none"])?;
         if report.messages_new + report.messages_changed + report.messages_gone != 0 {
             bail!("calame's resync with nothing changed reported changes: {report:?}");
         }
@@ -835,7 +836,7 @@ fn calame_first_progress(calame: &Path, user: &calame_testkit::User, profile: &P
     let mut child = Command::new(calame)
         .arg("--profile")
         .arg(profile)
-        .args(["sync", "--folder", "INBOX"])
+        .args(["sync", "--folder", "INBOX", "--bodies", "none"])
         .env("CALAME_PASSWORD", &user.password)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

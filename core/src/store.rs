@@ -12,8 +12,10 @@ use crate::envelope::Envelope;
 use crate::error::{Error, Result};
 use crate::folder::Folder;
 
+mod text_log;
+
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
-const SCHEMA_VERSION: u32 = 5;
+const SCHEMA_VERSION: u32 = 6;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
@@ -46,7 +48,10 @@ pub struct Store {
     /// derived index compares to know it is stale).
     generations: sled::Tree,
     /// The plain text of cached bodies, keyed like envelopes (what search reads).
-    texts: sled::Tree,
+    /// Per cached body (folder id + UID): its length (8 bytes), written after its file.
+    body_records: sled::Tree,
+    /// Per folder id: how much of its search text log is valid (see [`text_log`]).
+    text_logs: sled::Tree,
     path: PathBuf,
     /// Message bodies, as files beside the database (see [`Store::body_path`]).
     bodies: PathBuf,
@@ -94,14 +99,16 @@ impl Store {
         let folder_states = db.open_tree("folder_states").map_err(|e| e.to_string())?;
         let envelopes = db.open_tree("envelopes").map_err(|e| e.to_string())?;
         let generations = db.open_tree("generations").map_err(|e| e.to_string())?;
-        let texts = db.open_tree("texts").map_err(|e| e.to_string())?;
+        let body_records = db.open_tree("body_records").map_err(|e| e.to_string())?;
+        let text_logs = db.open_tree("text_logs").map_err(|e| e.to_string())?;
         Ok(Store {
             db,
             folders,
             folder_states,
             envelopes,
             generations,
-            texts,
+            body_records,
+            text_logs,
             path: path.to_owned(),
             bodies: bodies_dir(path),
             search: search_dir(path),
@@ -219,15 +226,15 @@ impl Store {
             e.modseq = *modseq;
             batch.insert(&key[..], self.encode(&e)?);
         }
-        let mut texts = sled::Batch::default();
+        let mut records = sled::Batch::default();
         for uid in &changes.remove {
             batch.remove(&envelope_key(state.id, *uid)[..]);
-            texts.remove(&envelope_key(state.id, *uid)[..]);
+            records.remove(&envelope_key(state.id, *uid)[..]);
         }
         self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
         if !changes.remove.is_empty() {
-            // The bodies of messages gone, and their search texts.
-            self.texts.apply_batch(texts).map_err(|e| self.err(e))?;
+            // The bodies of messages gone (their texts stay in the log, unreferenced).
+            self.body_records.apply_batch(records).map_err(|e| self.err(e))?;
             for uid in &changes.remove {
                 let path = self.body_path(state.id, *uid);
                 match std::fs::remove_file(&path) {
@@ -408,10 +415,10 @@ impl Store {
     /// it is, and the file still has that length (a file cut by a crash or a power loss, or one
     /// without its record, counts as not cached and is fetched again).
     pub fn body(&self, id: u64, uid: u32) -> Result<Option<Vec<u8>>> {
-        let Some(record) = self.texts.get(envelope_key(id, uid)).map_err(|e| self.err(e))? else {
+        let Some(record) = self.body_records.get(envelope_key(id, uid)).map_err(|e| self.err(e))? else {
             return Ok(None);
         };
-        let Some((len, _)) = split_text_record(&record) else {
+        let Some(len) = <[u8; 8]>::try_from(record.as_ref()).ok().map(u64::from_be_bytes) else {
             return Ok(None);
         };
         let path = self.body_path(id, uid);
@@ -442,19 +449,6 @@ impl Store {
             other => other.map_err(|e| Error::storage(&path, e)),
         }
     }
-}
-
-/// A cached body's record in `texts`: its length (8 bytes, big-endian), then its search text.
-fn text_record(body_len: usize, text: &str) -> Vec<u8> {
-    let mut v = Vec::with_capacity(8 + text.len());
-    v.extend_from_slice(&(body_len as u64).to_be_bytes());
-    v.extend_from_slice(text.as_bytes());
-    v
-}
-
-fn split_text_record(record: &[u8]) -> Option<(u64, &[u8])> {
-    let (len, text) = record.split_first_chunk::<8>()?;
-    Some((u64::from_be_bytes(*len), text))
 }
 
 /// Envelopes are stored in postcard, compact and quick to read back; a record that does not
@@ -574,36 +568,80 @@ impl Store {
         Ok(out)
     }
 
+    fn text_log_path(&self, id: u64) -> PathBuf {
+        self.search.join(format!("{id}.texts"))
+    }
+
+    fn text_log_valid(&self, id: u64) -> Result<u64> {
+        let value = self.text_logs.get(id.to_be_bytes()).map_err(|e| self.err(e))?;
+        Ok(value
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// The search texts of a folder's cached bodies.
+    pub fn body_texts(&self, id: u64) -> Result<BodyTexts> {
+        let path = self.text_log_path(id);
+        let valid = self.text_log_valid(id)?;
+        let offsets = text_log::offsets(&path, valid).map_err(|e| Error::storage(&path, e))?;
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::storage(&path, e)),
+        };
+        Ok(BodyTexts { path, file, offsets })
+    }
+
     /// The plain text of a cached body (at most [`MAX_TEXT`] bytes); `None` when the body is
     /// not cached.
     pub fn body_text(&self, id: u64, uid: u32) -> Result<Option<String>> {
-        let value = self.texts.get(envelope_key(id, uid)).map_err(|e| self.err(e))?;
-        Ok(value
-            .as_deref()
-            .and_then(split_text_record)
-            .map(|(_, text)| String::from_utf8_lossy(text).into_owned()))
+        if !self
+            .body_records
+            .contains_key(envelope_key(id, uid))
+            .map_err(|e| self.err(e))?
+        {
+            return Ok(None);
+        }
+        self.body_texts(id)?.get(uid)
     }
 
     /// Keep several messages' raw bytes and their search text (a sync's prefetch): files
-    /// first, then the texts in one batch, which also mark the bodies as cached.
+    /// first, then the texts (appended to the folder's log), then the records that make them
+    /// count as cached.
     pub fn put_bodies(&self, id: u64, bodies: &[(u32, Vec<u8>)]) -> Result<()> {
         if bodies.is_empty() {
             return Ok(());
         }
         let mut batch = sled::Batch::default();
+        let mut texts = Vec::with_capacity(bodies.len());
         for (uid, bytes) in bodies {
             self.write_body_file(id, *uid, bytes)?;
-            let text = crate::message::search_text(bytes, MAX_TEXT);
-            batch.insert(&envelope_key(id, *uid)[..], text_record(bytes.len(), &text));
+            texts.push((*uid, crate::message::search_text(bytes, MAX_TEXT)));
+            batch.insert(&envelope_key(id, *uid)[..], &(bytes.len() as u64).to_be_bytes()[..]);
         }
-        self.texts.apply_batch(batch).map_err(|e| self.err(e))?;
+        let records: Vec<(u32, &str)> = texts.iter().map(|(u, t)| (*u, t.as_str())).collect();
+        let path = self.text_log_path(id);
+        std::fs::create_dir_all(&self.search).map_err(|e| Error::storage(&self.search, e))?;
+        let valid = match text_log::append(&path, self.text_log_valid(id)?, &records) {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                // Lost by a power cut: the older texts go; their bodies stay readable.
+                tracing::warn!("{}: {e}; starting it afresh", path.display());
+                text_log::append(&path, 0, &records)
+            }
+            other => other,
+        }
+        .map_err(|e| Error::storage(&path, e))?;
+        self.body_records.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.text_logs
+            .insert(id.to_be_bytes(), &valid.to_be_bytes())
+            .map_err(|e| self.err(e))?;
         self.bump_generation(id)
     }
 
-    /// The UIDs whose bodies are cached (each has its search text).
+    /// The UIDs whose bodies are cached.
     pub fn cached_bodies(&self, id: u64) -> Result<std::collections::BTreeSet<u32>> {
         let mut out = std::collections::BTreeSet::new();
-        for key in self.texts.scan_prefix(id.to_be_bytes()).keys() {
+        for key in self.body_records.scan_prefix(id.to_be_bytes()).keys() {
             if let Some(uid) = uid_of(&key.map_err(|e| self.err(e))?) {
                 out.insert(uid);
             }
@@ -611,19 +649,53 @@ impl Store {
         Ok(out)
     }
 
+    /// Each envelope of a folder, in UID order, without holding them all.
+    pub fn for_each_envelope(&self, id: u64, mut f: impl FnMut(Envelope) -> Result<()>) -> Result<()> {
+        for item in self.envelopes.scan_prefix(id.to_be_bytes()) {
+            let (_, value) = item.map_err(|e| self.err(e))?;
+            if let Some(e) = decode(&value) {
+                f(e)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forget a folder's texts and its search index (its copy is dropped).
     fn drop_search_data(&self, id: u64) -> Result<()> {
         let mut batch = sled::Batch::default();
-        for key in self.texts.scan_prefix(id.to_be_bytes()).keys() {
+        for key in self.body_records.scan_prefix(id.to_be_bytes()).keys() {
             batch.remove(key.map_err(|e| self.err(e))?);
         }
-        self.texts.apply_batch(batch).map_err(|e| self.err(e))?;
-        let index = self.index_path(id);
-        match std::fs::remove_file(&index) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::storage(&index, e)),
+        self.body_records.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.text_logs.remove(id.to_be_bytes()).map_err(|e| self.err(e))?;
+        for path in [self.index_path(id), self.text_log_path(id)] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::storage(&path, e)),
+            }
         }
+        Ok(())
+    }
+}
+
+/// The search texts of one folder's cached bodies, read from its log.
+#[derive(Debug)]
+pub struct BodyTexts {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    offsets: std::collections::HashMap<u32, (u64, u32)>,
+}
+
+impl BodyTexts {
+    /// The text of a cached body, if the log has one.
+    pub fn get(&mut self, uid: u32) -> Result<Option<String>> {
+        let (Some(file), Some(&(offset, len))) = (self.file.as_mut(), self.offsets.get(&uid)) else {
+            return Ok(None);
+        };
+        text_log::read(file, offset, len)
+            .map(Some)
+            .map_err(|e| Error::storage(&self.path, e))
     }
 }
 

@@ -188,12 +188,11 @@ fn write_record(envelope: &Envelope, text: Option<&str>, out: &mut String) {
 pub fn build(store: &Store, id: u64, path: &Path) -> Result<u64> {
     // Read first: a change made while building leaves the file older than the copy.
     let generation = store.generation(id)?;
-    let uids = store.uids(id)?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::storage(dir, e))?;
     }
     let tmp = temporary(path);
-    let written = write_index(store, id, generation, &uids, &tmp);
+    let written = write_index(store, id, generation, &tmp);
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -211,12 +210,13 @@ fn temporary(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn write_index(store: &Store, id: u64, generation: u64, uids: &[u32], tmp: &Path) -> Result<()> {
+fn write_index(store: &Store, id: u64, generation: u64, tmp: &Path) -> Result<()> {
     let io = |e: std::io::Error| Error::storage(tmp, e);
     let file = File::create(tmp).map_err(io)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(&[0; HEADER_LEN as usize]).map_err(io)?;
-    let mut table = Vec::with_capacity(uids.len().saturating_mul(ENTRY_LEN as usize));
+    let mut table = Vec::new();
+    let mut texts = store.body_texts(id)?;
     let mut record = String::new();
     let mut header = Header {
         id,
@@ -224,11 +224,9 @@ fn write_index(store: &Store, id: u64, generation: u64, uids: &[u32], tmp: &Path
         count: 0,
         text_len: 0,
     };
-    for &uid in uids {
-        let Some(envelope) = store.envelope(id, uid)? else {
-            continue;
-        };
-        let text = store.body_text(id, uid)?;
+    store.for_each_envelope(id, |envelope| {
+        let uid = envelope.uid;
+        let text = texts.get(uid)?;
         record.clear();
         write_record(&envelope, text.as_deref(), &mut record);
         out.write_all(record.as_bytes()).map_err(io)?;
@@ -236,7 +234,8 @@ fn write_index(store: &Store, id: u64, generation: u64, uids: &[u32], tmp: &Path
         table.extend_from_slice(&uid.to_le_bytes());
         header.text_len += record.len() as u64;
         header.count += 1;
-    }
+        Ok(())
+    })?;
     out.write_all(&table).map_err(io)?;
     let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;

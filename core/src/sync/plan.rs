@@ -164,8 +164,8 @@ pub fn fetch_ranges(from: u32, uidnext: u32) -> Vec<FetchRange> {
 pub enum Bodies {
     /// Envelopes only; bodies are fetched when read.
     None,
-    /// Messages dated within the last [`RECENT_DAYS`] days and no larger than
-    /// [`RECENT_MAX_SIZE`], among those the sync brings.
+    /// Messages dated within the last [`RECENT_DAYS`] days (and not more than a day ahead)
+    /// and no larger than [`RECENT_MAX_SIZE`], among those the sync brings.
     #[default]
     Recent,
     /// Every message: a full offline mirror.
@@ -199,9 +199,11 @@ pub fn bodies_to_fetch(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<u32> {
     let cutoff = now - chrono::Duration::days(RECENT_DAYS);
+    // A date far ahead is a wrong clock or a trick, not a recent message.
+    let ahead = now + chrono::Duration::days(1);
     let recent = |date: Option<&str>| {
         date.and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
-            .is_some_and(|d| d >= cutoff)
+            .is_some_and(|d| d >= cutoff && d <= ahead)
     };
     let mut out: Vec<u32> = candidates
         .iter()
@@ -283,10 +285,14 @@ mod tests {
             (7, None, 10),
             (8, Some("not a date"), 10),
             (9, Some("2027-03-31T09:00:00+02:00"), 10),
+            (10, Some("2031-01-01T09:00:00+01:00"), 10), // years ahead
         ];
         let cached = BTreeSet::from([9]);
         assert_eq!(bodies_to_fetch(Bodies::Recent, &c, &cached, now), vec![3, 5]);
-        assert_eq!(bodies_to_fetch(Bodies::All, &c, &cached, now), vec![3, 4, 5, 6, 7, 8]);
+        assert_eq!(
+            bodies_to_fetch(Bodies::All, &c, &cached, now),
+            vec![3, 4, 5, 6, 7, 8, 10]
+        );
         assert!(bodies_to_fetch(Bodies::None, &c, &cached, now).is_empty());
     }
 

@@ -154,3 +154,55 @@ async fn thousand_random_offline_actions_replay_to_the_expected_state() {
         .sum();
     assert_eq!(cached, model.len());
 }
+
+/// A damaged cache is discarded at open and rebuilt from the server; the actions queued before
+/// are not part of it and still reach the server.
+#[tokio::test]
+async fn a_damaged_cache_is_rebuilt_and_queued_actions_survive() {
+    let stack = Stack::shared();
+    let user = stack.add_user("actions-damaged").unwrap();
+    stack.seed(&user, "INBOX", 31, 20).unwrap();
+    let (tmp, calame) = profile();
+    let password = Secret::new(user.password.clone());
+    calame
+        .add_account(setup_for(stack, &user), &password, false)
+        .await
+        .unwrap();
+    calame.sync_with(&user.email, None, &password).await.unwrap();
+    let flag = Action::Flag {
+        folder: "INBOX".into(),
+        uids: vec![3],
+        add: vec!["\\Flagged".into()],
+        remove: vec![],
+    };
+    calame.act(&user.email, flag).unwrap();
+    drop(calame);
+
+    // Every file of the sled cache overwritten.
+    for entry in std::fs::read_dir(tmp.path().join("cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::write(&path, b"\xff\xfe not a cache any more").unwrap();
+        }
+    }
+    let calame = calame_core::Calame::open(tmp.path(), "core tests").unwrap();
+    assert!(calame.cache_rebuilt());
+    assert_eq!(calame.queue().pending().unwrap().len(), 1, "the queued action is kept");
+
+    calame.sync_with(&user.email, None, &password).await.unwrap();
+    assert!(calame.queue().pending().unwrap().is_empty());
+    let server = peer::uid_flags(stack, &user, "INBOX").unwrap();
+    assert_eq!(server.len(), 20);
+    assert!(server[&3].iter().any(|f| f == "\\Flagged"), "{:?}", server[&3]);
+    let cached: BTreeMap<u32, Vec<String>> = calame
+        .list(&user.email, "INBOX", 0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let mut f = e.flags;
+            f.sort();
+            (e.uid, f)
+        })
+        .collect();
+    assert_eq!(cached, server, "rebuilt from the server");
+}

@@ -158,3 +158,76 @@ async fn bodies_are_kept_by_policy_and_read_offline() {
     assert_eq!((after.messages_gone, after.bodies_fetched), (1, 0));
     assert!(calame.raw_message(email, "INBOX", oldest.uid, false).await.is_err());
 }
+
+/// The service mailbox as each delegate sees it: alice (every right) and bob (lrsw) sync
+/// accueil's folders; each cache equals what the server shows that delegate, before and after
+/// both act on the messages and the service itself expunges one.
+#[tokio::test]
+async fn shared_folders_sync_for_each_delegate() {
+    let stack = Stack::start(StackOptions::default()).unwrap();
+    let accueil = stack.user("accueil").clone();
+    stack.seed(&accueil, "INBOX", 23, 60).unwrap();
+    let (alice, bob) = (stack.user("alice").clone(), stack.user("bob").clone());
+    let mut delegates = Vec::new();
+    for user in [&alice, &bob] {
+        let (tmp, calame) = profile();
+        let password = calame_core::Secret::new(user.password.clone());
+        calame
+            .add_account(setup_for(&stack, user), &password, false)
+            .await
+            .unwrap();
+        delegates.push((user, tmp, calame));
+    }
+    let folder = "Shared/accueil/INBOX";
+    let same_as_server = |calame: &Calame, user: &User, when: &str| {
+        let server = peer::uid_flags(&stack, user, folder).unwrap();
+        assert_eq!(
+            server.len(),
+            60 - usize::from(when == "after"),
+            "{when}: {}",
+            user.login
+        );
+        assert_eq!(cached(calame, user, folder), server, "{when}: {}'s copy", user.login);
+    };
+    for (user, _, calame) in &delegates {
+        let report = sync(calame, user).await;
+        assert!(report.messages_new >= 60, "{}: {report:?}", user.login);
+        same_as_server(calame, user, "before");
+    }
+
+    // bob marks messages read (his 's' right), alice flags others; the service expunges one.
+    let (bob_calame, alice_calame) = (&delegates[1].2, &delegates[0].2);
+    bob_calame
+        .act(
+            &bob.email,
+            calame_core::Action::Flag {
+                folder: folder.into(),
+                uids: vec![1, 2, 3],
+                add: vec!["\\Seen".into()],
+                remove: vec![],
+            },
+        )
+        .unwrap();
+    alice_calame
+        .act(
+            &alice.email,
+            calame_core::Action::Flag {
+                folder: folder.into(),
+                uids: vec![4, 5],
+                add: vec!["\\Flagged".into()],
+                remove: vec![],
+            },
+        )
+        .unwrap();
+    peer::run(&stack, &accueil, &["expunge", "INBOX", "10"]).unwrap();
+    for (user, _, calame) in &delegates {
+        sync(calame, user).await;
+    }
+    // Once more: each sees the other's changes.
+    for (user, _, calame) in &delegates {
+        sync(calame, user).await;
+        same_as_server(calame, user, "after");
+    }
+    let flagged = peer::uid_flags(&stack, &bob, folder).unwrap();
+    assert!(flagged[&4].iter().any(|f| f == "\\Flagged"), "bob sees alice's flag");
+}

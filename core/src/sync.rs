@@ -426,6 +426,8 @@ async fn fetch_new(
                     out.count += 1;
                 }
                 out.next_uid = out.next_uid.max(raw.uid.saturating_add(1));
+                // Parsed on the writer's side: parsing here slows the reading of the socket
+                // (measured: 1.37-1.52 s there, 1.51-1.64 s here, for 100k).
                 batch.push(raw);
                 if batch.len() >= BATCH {
                     send(Job::Envelopes(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))?;
@@ -472,7 +474,7 @@ fn write_envelopes(
     for job in jobs {
         match job {
             Job::Envelopes(raws) => {
-                let envelopes: Vec<_> = raws.iter().map(RawEnvelope::parse).collect();
+                let envelopes: Vec<_> = raws.into_iter().map(RawEnvelope::parse).collect();
                 store.put_envelopes(id, &envelopes)?;
                 if keep {
                     kept.extend(envelopes);

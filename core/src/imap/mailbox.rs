@@ -120,14 +120,8 @@ pub struct RawEnvelope {
 
 impl RawEnvelope {
     /// Parse the header fields (mail-parser: never fails outright).
-    pub fn parse(&self) -> Envelope {
-        let mut e = envelope::from_headers(
-            self.uid,
-            &self.header,
-            self.flags.clone(),
-            self.size,
-            self.internal_date.clone(),
-        );
+    pub fn parse(self) -> Envelope {
+        let mut e = envelope::from_headers(self.uid, &self.header, self.flags, self.size, self.internal_date);
         e.modseq = self.modseq;
         e
     }

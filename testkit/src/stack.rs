@@ -75,6 +75,9 @@ pub struct StackOptions {
     /// Advertise CONDSTORE and QRESYNC (Dovecot's default). `false` removes both from the
     /// capabilities, for the fallback sync tests.
     pub qresync: bool,
+    /// With `qresync: false`, still advertise CONDSTORE (RFC 7162's resync without QRESYNC:
+    /// flags CHANGEDSINCE, expunges by UID set).
+    pub condstore_only: bool,
     /// Where to put the stack; default: a fresh temporary directory, removed on stop.
     pub dir: Option<PathBuf>,
 }
@@ -83,6 +86,7 @@ impl Default for StackOptions {
     fn default() -> Self {
         StackOptions {
             qresync: true,
+            condstore_only: false,
             dir: None,
         }
     }
@@ -178,7 +182,7 @@ impl Stack {
         let (dir, created) = prepare_dir(opts.dir.as_deref())?;
         let mut attempt = 1;
         loop {
-            match start_in(&dir, opts.qresync, created) {
+            match start_in(&dir, opts.qresync, opts.condstore_only, created) {
                 Ok(stack) => return Ok(stack),
                 Err(e) if attempt < START_ATTEMPTS && is_port_collision(&e) => {
                     attempt += 1;
@@ -376,7 +380,7 @@ impl Drop for Stack {
 }
 
 /// One attempt at starting the stack in `dir` with freshly picked ports.
-fn start_in(dir: &Path, qresync: bool, created: bool) -> Result<Stack> {
+fn start_in(dir: &Path, qresync: bool, condstore_only: bool, created: bool) -> Result<Stack> {
     let layout = Layout::new(dir);
     mark_dir(&layout)?;
     let ports = Ports::pick()?;
@@ -384,7 +388,7 @@ fn start_in(dir: &Path, qresync: bool, created: bool) -> Result<Stack> {
     let users: Vec<User> = SEED_LOGINS.iter().map(|l| User::seeded(l)).collect();
 
     let certs = certs::generate(dir)?;
-    dovecot::configure(&layout, &ports, owner, qresync, &users)?;
+    dovecot::configure(&layout, &ports, owner, qresync, condstore_only, &users)?;
     for user in &users {
         dovecot::create_home(&layout, owner, &user.login)?;
     }

@@ -348,7 +348,7 @@ fn a_stack_without_qresync_stops_cleanly() {
     let started = Instant::now();
     let stack = Stack::start(StackOptions {
         qresync: false,
-        dir: None,
+        ..Default::default()
     })
     .expect("start a stack");
     eprintln!("stack started in {:.2}s", started.elapsed().as_secs_f64());

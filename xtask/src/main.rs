@@ -143,6 +143,7 @@ fn stack(action: StackAction) -> Result<()> {
             let stack = Stack::start(StackOptions {
                 qresync: !no_qresync,
                 dir,
+                ..Default::default()
             })?;
             let file = stack.info_file();
             let info = stack.detach();

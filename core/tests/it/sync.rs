@@ -88,6 +88,19 @@ async fn fallback_resync_matches_the_server() {
     changes_behind_our_back_show_up(&stack, "sync-basic").await;
 }
 
+/// CONDSTORE without QRESYNC (RFC 7162 §3.1): flags CHANGEDSINCE the cached mod-sequence,
+/// expunges found by UID set.
+#[tokio::test]
+async fn condstore_resync_matches_the_server() {
+    let stack = Stack::start(StackOptions {
+        qresync: false,
+        condstore_only: true,
+        ..Default::default()
+    })
+    .unwrap();
+    changes_behind_our_back_show_up(&stack, "sync-condstore").await;
+}
+
 #[tokio::test]
 async fn uidvalidity_change_discards_the_folder() {
     let stack = Stack::shared();

@@ -172,13 +172,22 @@ service auth {
 "#;
 
 /// Writes `dovecot.conf` and the passwd-file, and creates the run and state directories.
-pub(crate) fn configure(layout: &Layout, ports: &Ports, owner: MailOwner, qresync: bool, users: &[User]) -> Result<()> {
+pub(crate) fn configure(
+    layout: &Layout,
+    ports: &Ports,
+    owner: MailOwner,
+    qresync: bool,
+    condstore_only: bool,
+    users: &[User],
+) -> Result<()> {
     for d in [layout.dovecot_run(), layout.dovecot_state(), layout.mail_root()] {
         fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
     }
     owner.chown(&layout.mail_root())?;
     let capability = if qresync {
         String::from("# CONDSTORE and QRESYNC: advertised (Dovecot's default)")
+    } else if condstore_only {
+        format!("imap_capability = {CAPABILITY_WITHOUT_QRESYNC} CONDSTORE")
     } else {
         format!("imap_capability = {CAPABILITY_WITHOUT_QRESYNC}")
     };

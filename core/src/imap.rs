@@ -1,7 +1,7 @@
 //! IMAP: connecting, logging in, managing folders, and what async-imap does not do for us (NAMESPACE, MYRIGHTS,
 //! LIST-STATUS, pipelining). Knows nothing of storage: it returns values.
 
-mod connect;
+pub(crate) mod connect;
 mod counted;
 mod fetch;
 mod folders;

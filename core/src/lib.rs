@@ -31,6 +31,7 @@ pub mod remote_allow;
 mod replay;
 pub mod search;
 pub mod secret;
+pub mod smtp;
 pub mod store;
 pub mod sync;
 pub mod thread;

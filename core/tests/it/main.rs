@@ -6,6 +6,7 @@ mod faults;
 mod folders;
 mod login;
 mod search;
+mod send;
 mod sync;
 
 use calame_core::{AccountSetup, Calame, TlsMode};

@@ -1,0 +1,99 @@
+//! Submission through the real Postfix (SASL through Dovecot, delivery over LMTP): over
+//! STARTTLS and implicit TLS with the stack's certificate pinned; a wrong password and a wrong
+//! pin are told apart, and nothing is sent on either.
+
+use std::time::{Duration, Instant};
+
+use calame_core::account::{Account, TlsMode};
+use calame_core::{smtp, AccountSetup, ErrorKind, Secret};
+use calame_testkit::{peer, Stack, User};
+
+fn account(stack: &Stack, user: &User, port: u16, tls: TlsMode, pin: &str) -> Account {
+    AccountSetup {
+        email: user.email.clone(),
+        login: Some(user.login.clone()),
+        imap: Some(format!("{}:{}", stack.info.host, stack.info.imaps_port)),
+        smtp: Some(format!("{}:{port}", stack.info.host)),
+        tls: Some(TlsMode::Implicit),
+        smtp_tls: Some(tls),
+        trust_cert: Some(pin.to_owned()),
+        ..Default::default()
+    }
+    .into_account()
+    .unwrap()
+}
+
+fn message(from: &User, to: &User, subject: &str) -> String {
+    format!(
+        "From: {}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{}.{}@example.test>\r\n\
+         Date: Mon, 15 Mar 2027 09:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\nBonjour, ceci est un essai d'envoi.\r\n",
+        from.email,
+        to.email,
+        subject.len(),
+        to.login
+    )
+}
+
+/// Wait until the folder holds `n` messages (delivery goes through Postfix's queue).
+fn wait_for(stack: &Stack, user: &User, n: usize) -> usize {
+    let started = Instant::now();
+    loop {
+        let count = peer::uid_flags(stack, user, "INBOX").unwrap().len();
+        if count >= n || started.elapsed() > Duration::from_secs(20) {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[tokio::test]
+async fn submission_over_starttls_and_implicit_tls_delivers() {
+    let stack = Stack::shared();
+    let to = stack.add_user("smtp-to").unwrap();
+    let alice = stack.user("alice").clone();
+    let password = Secret::new(alice.password.clone());
+    let pin = stack.info.cert_sha256.clone();
+    for (port, tls, subject) in [
+        (stack.info.submission_port, TlsMode::Starttls, "Envoi par STARTTLS"),
+        (stack.info.smtps_port, TlsMode::Implicit, "Envoi par TLS implicite"),
+    ] {
+        let mut submission = smtp::connect(&account(stack, &alice, port, tls, &pin), &password)
+            .await
+            .unwrap();
+        submission
+            .send(
+                &alice.email,
+                std::slice::from_ref(&to.email),
+                message(&alice, &to, subject).as_bytes(),
+            )
+            .await
+            .unwrap();
+        submission.quit().await;
+    }
+    assert_eq!(wait_for(stack, &to, 2), 2, "both messages delivered to the INBOX");
+
+    // A wrong password: authentication, not a network error.
+    let wrong = Secret::new("not-the-password".to_owned());
+    let starttls = account(stack, &alice, stack.info.submission_port, TlsMode::Starttls, &pin);
+    let err = smtp::connect(&starttls, &wrong).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+
+    // A pin that does not match: refused before any credential is sent.
+    let other_pin = "00".repeat(32);
+    for (port, tls) in [
+        (stack.info.submission_port, TlsMode::Starttls),
+        (stack.info.smtps_port, TlsMode::Implicit),
+    ] {
+        let err = smtp::connect(&account(stack, &alice, port, tls, &other_pin), &password)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TlsUntrusted, "{err}");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        peer::uid_flags(stack, &to, "INBOX").unwrap().len(),
+        2,
+        "nothing more arrived"
+    );
+}

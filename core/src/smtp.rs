@@ -92,7 +92,14 @@ impl Submission {
                 .map_err(|_| Error::BadInput(format!("{rcpt:?} is not an address")))?;
             if let Err(e) = timed(&host, self.conn.command(Rcpt::new(address, vec![]))).await? {
                 let _ = self.conn.command("RSET\r\n").await;
-                return Err(refused(&host, e, &format!("the recipient {rcpt}")));
+                // Servers check the sender at RCPT time too (Postfix's smtpd_delay_reject):
+                // a refusal that names the sender is about the sender.
+                let about = if e.to_string().contains(from) {
+                    format!("the sender {from}")
+                } else {
+                    format!("the recipient {rcpt}")
+                };
+                return Err(refused(&host, e, &about));
             }
         }
         if let Err(e) = timed(&host, self.conn.command(Data)).await? {

@@ -97,3 +97,43 @@ async fn submission_over_starttls_and_implicit_tls_delivers() {
         "nothing more arrived"
     );
 }
+
+/// The server decides who may send as whom: alice may send as the service she is a delegate of,
+/// not as bob; the refusal names the sender.
+#[tokio::test]
+async fn a_sender_the_login_does_not_own_is_refused_by_name() {
+    let stack = Stack::shared();
+    let to = stack.add_user("smtp-as").unwrap();
+    let alice = stack.user("alice").clone();
+    let password = Secret::new(alice.password.clone());
+    let pin = stack.info.cert_sha256.clone();
+    let setup = account(stack, &alice, stack.info.submission_port, TlsMode::Starttls, &pin);
+    let mut submission = smtp::connect(&setup, &password).await.unwrap();
+    let as_service = message(&alice, &to, "Au nom de l'accueil").replace(&alice.email, "accueil@example.test");
+    submission
+        .send(
+            "accueil@example.test",
+            std::slice::from_ref(&to.email),
+            as_service.as_bytes(),
+        )
+        .await
+        .unwrap();
+    let err = submission
+        .send(
+            "bob@example.test",
+            std::slice::from_ref(&to.email),
+            b"Subject: x\r\n\r\nx\r\n",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    assert!(err.to_string().contains("the sender bob@example.test"), "{err}");
+    submission.quit().await;
+    assert_eq!(wait_for(stack, &to, 1), 1);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        peer::uid_flags(stack, &to, "INBOX").unwrap().len(),
+        1,
+        "only the allowed one"
+    );
+}

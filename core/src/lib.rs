@@ -20,6 +20,7 @@
 pub mod account;
 pub mod actions;
 mod calame;
+pub mod compose;
 pub mod envelope;
 pub mod error;
 pub mod event;

@@ -27,6 +27,7 @@ pub mod event;
 pub mod folder;
 pub mod imap;
 pub mod message;
+pub mod outbox;
 pub mod profile;
 pub mod remote_allow;
 mod replay;

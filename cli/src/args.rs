@@ -37,6 +37,34 @@ pub enum Command {
     /// Create, rename, delete a folder; subscribe or unsubscribe (online only).
     #[command(subcommand)]
     Folder(FolderCommand),
+    /// Send a message through the outbox (queued with --offline, or if the server is unreachable).
+    Send {
+        /// Recipients, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        to: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        cc: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        bcc: Vec<String>,
+        #[arg(long)]
+        subject: String,
+        #[arg(long, conflicts_with = "body_file", required_unless_present = "body_file")]
+        body: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+        /// A file to attach (repeat for several).
+        #[arg(long, value_name = "PATH")]
+        attach: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What waits in the outbox; `outbox flush` sends it now.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxCommand>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Bring the offline cache level with the server (folders, envelopes, flags).
     Sync {
         /// Only this folder.
@@ -147,6 +175,12 @@ pub enum FolderCommand {
     Subscribe { name: String },
     /// Unsubscribe from a folder.
     Unsubscribe { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send what waits now.
+    Flush,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,13 +7,13 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use calame_core::{
-    AccountSetup, AccountSummary, Action, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange, Lang,
+    AccountSetup, AccountSummary, Action, Address, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange, Lang,
     SearchRequest, Secret, TlsMode,
 };
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand};
+use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand, OutboxCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -147,6 +147,92 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 json,
             )
             .await
+        }
+        Command::Send {
+            to,
+            cc,
+            bcc,
+            subject,
+            body,
+            body_file,
+            attach,
+            json,
+        } => {
+            let text = match (body, body_file) {
+                (Some(text), _) => text,
+                (None, Some(path)) => std::fs::read_to_string(&path)
+                    .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?,
+                (None, None) => String::new(),
+            };
+            let mut attachments = Vec::new();
+            for path in attach {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "piece-jointe".into());
+                attachments.push(calame_core::compose::AttachmentFile {
+                    name,
+                    mime: None,
+                    bytes,
+                });
+            }
+            let address = |e: String| Address { name: None, email: e };
+            let draft = calame_core::compose::Draft {
+                to: to.into_iter().map(address).collect(),
+                cc: cc.into_iter().map(address).collect(),
+                bcc: bcc.into_iter().map(address).collect(),
+                subject,
+                text,
+                attachments,
+                ..Default::default()
+            };
+            let email = calame.account(cli.account.as_deref())?.email;
+            let outcome = calame.send(&email, draft, !cli.offline).await?;
+            if json {
+                print_json(&outcome)?;
+            } else {
+                eprintln!("calame: {} {}", outcome.message_id, outcome.status);
+            }
+            Ok(())
+        }
+        Command::Outbox { action, json } => {
+            let account = match &cli.account {
+                Some(a) => Some(calame.account(Some(a))?.email),
+                None => None,
+            };
+            if matches!(action, Some(OutboxCommand::Flush)) {
+                if cli.offline {
+                    return Err(Error::BadInput(
+                        "outbox flush needs the server: not with --offline".into(),
+                    ));
+                }
+                let emails: Vec<String> = match &account {
+                    Some(a) => vec![a.clone()],
+                    None => calame.accounts()?.into_iter().map(|a| a.email).collect(),
+                };
+                for email in emails {
+                    calame.flush_outbox(&email).await?;
+                }
+            }
+            let items = calame.outbox_items(account.as_deref())?;
+            if json {
+                print_json(&items)?;
+            } else {
+                for i in &items {
+                    let state = serde_json::to_value(i.state).unwrap_or_default();
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        state.as_str().unwrap_or(""),
+                        i.message_id,
+                        i.subject,
+                        i.to.join(","),
+                        i.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
         }
         Command::Search {
             query,

@@ -899,3 +899,75 @@ fn deliver_word(stack: &Stack, login: &str, word: &str) {
     std::fs::write(&path, raw).unwrap();
     stack.fix_mail_owner(&path).unwrap();
 }
+
+/// `send` goes through the outbox: sent at once online, queued with --offline; `outbox --json`
+/// shows what waits and `outbox flush` sends it; each message arrives once.
+#[test]
+fn send_and_outbox() {
+    let stack = Stack::shared();
+    let from = stack.add_user("cli-send-from").unwrap();
+    let to = stack.add_user("cli-send-to").unwrap();
+    let dir = account_for(stack, &from);
+    let pw = Some(from.password.as_str());
+    let attachment = dir.path().join("compte-rendu réunion.txt");
+    std::fs::write(&attachment, "ordre du jour\n").unwrap();
+    let attach = attachment.to_string_lossy().into_owned();
+    let sent = json(&calame(
+        dir.path(),
+        &[
+            "send",
+            "--to",
+            &to.email,
+            "--subject",
+            "Réunion de lundi",
+            "--body",
+            "Bonjour,\nà lundi.\n",
+            "--attach",
+            &attach,
+            "--json",
+        ],
+        pw,
+    ));
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert!(sent["message_id"].as_str().unwrap().ends_with("@example.test"));
+    assert_eq!(
+        json(&calame(dir.path(), &["outbox", "--json"], None)),
+        serde_json::json!([])
+    );
+
+    let queued = json(&calame(
+        dir.path(),
+        &[
+            "--offline",
+            "send",
+            "--to",
+            &to.email,
+            "--subject",
+            "Hors ligne",
+            "--body",
+            "plus tard",
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(queued["status"], "queued");
+    let waiting = json(&calame(dir.path(), &["outbox", "--json"], None));
+    assert_eq!(waiting[0]["message_id"], queued["message_id"]);
+    assert_eq!(waiting[0]["state"], "queued");
+    assert_eq!(waiting[0]["to"], serde_json::json!([to.email.clone()]));
+    let flushed = json(&calame(dir.path(), &["outbox", "flush", "--json"], pw));
+    assert_eq!(flushed, serde_json::json!([]));
+
+    let started = std::time::Instant::now();
+    while calame_testkit::peer::uid_flags(stack, &to, "INBOX").unwrap().len() < 2
+        && started.elapsed() < std::time::Duration::from_secs(20)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        calame_testkit::peer::uid_flags(stack, &to, "INBOX").unwrap().len(),
+        2,
+        "each once"
+    );
+}

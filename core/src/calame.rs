@@ -1,6 +1,8 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
 mod search;
+mod send;
+pub use send::SendOutcome;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -27,6 +29,8 @@ pub struct Calame {
     profile: Profile,
     store: Store,
     queue: Queue,
+    /// Messages to send, kept until they have left and been filed.
+    outbox: crate::outbox::Outbox,
     /// The senders and messages whose remote content the user allowed.
     remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
@@ -40,11 +44,13 @@ impl Calame {
         let profile = Profile::open(dir, holder)?;
         let store = Store::open(&profile.cache_dir())?;
         let queue = Queue::open(profile.dir())?;
+        let outbox = crate::outbox::Outbox::open(profile.dir())?;
         let remote_allow = RemoteAllowList::new(profile.dir());
         Ok(Calame {
             profile,
             store,
             queue,
+            outbox,
             remote_allow,
             accounts_write: Mutex::new(()),
         })

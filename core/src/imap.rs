@@ -23,8 +23,9 @@ pub use fetch::{parse_fetch, uid_fetch_each, FetchItem, Fetched};
 pub use folders::list_folders;
 pub use idle::idle;
 pub use mailbox::{
-    copy_uids, enable_qresync, envelope_query, expunge_uids, fetch_body, fetch_envelopes, fetch_flags, internal_date,
-    move_uids, raw_envelope, select, select_plain, store_flags, uid_search_all, uid_set, RawEnvelope, Selection,
+    append, copy_uids, enable_qresync, envelope_query, expunge_uids, fetch_body, fetch_envelopes, fetch_flags,
+    internal_date, move_uids, raw_envelope, select, select_plain, store_flags, uid_search_all, uid_set, RawEnvelope,
+    Selection,
 };
 pub use manage::{change_folder, plan_change, FolderChange, PlannedChange};
 pub use namespace::Namespaces;

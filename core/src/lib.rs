@@ -41,7 +41,7 @@ pub mod tls;
 
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, TlsMode};
 pub use actions::Action;
-pub use calame::Calame;
+pub use calame::{Calame, SendOutcome};
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
 pub use event::Event;

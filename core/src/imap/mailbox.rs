@@ -263,6 +263,18 @@ pub async fn select_plain(conn: &mut Connection, raw_name: &str) -> Result<()> {
     }
 }
 
+/// Add a message to a folder (`APPEND`), with flags such as `(\\Seen)`.
+pub async fn append(conn: &mut Connection, raw_name: &str, flags: Option<&str>, bytes: &[u8]) -> Result<()> {
+    let host = conn.host.clone();
+    conn.session
+        .append(raw_name, flags, None, bytes)
+        .await
+        .map_err(|e| match e {
+            async_imap::error::Error::No(why) => Error::Refused(format!("APPEND to {raw_name}: {why}")),
+            other => imap_error(&host, other),
+        })
+}
+
 /// `UID STORE set ±FLAGS.SILENT (flags)` in the selected folder.
 pub async fn store_flags(conn: &mut Connection, set: &str, add: bool, flags: &[String]) -> Result<()> {
     if flags.is_empty() {

@@ -137,3 +137,58 @@ async fn a_sender_the_login_does_not_own_is_refused_by_name() {
         "only the allowed one"
     );
 }
+
+/// Through the outbox: sent at once when online and filed in Sent; queued when offline, then
+/// sent by a flush; each message arrives once and the outbox ends empty.
+#[tokio::test]
+async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
+    use calame_core::compose::Draft;
+    use calame_core::Address;
+    let stack = Stack::shared();
+    let to = stack.add_user("outbox-to").unwrap();
+    let from = stack.add_user("outbox-from").unwrap();
+    let (_tmp, calame) = crate::profile();
+    let password = Secret::new(from.password.clone());
+    let mut setup = crate::setup_for(stack, &from);
+    setup.smtp = Some(format!("{}:{}", stack.info.host, stack.info.submission_port));
+    setup.smtp_tls = Some(TlsMode::Starttls);
+    calame.add_account(setup, &password, false).await.unwrap();
+    let draft = |subject: &str| Draft {
+        to: vec![Address {
+            name: Some("Service urbanisme".into()),
+            email: to.email.clone(),
+        }],
+        subject: subject.into(),
+        text: "Bonjour,\nle dossier est complet.\n".into(),
+        ..Default::default()
+    };
+
+    let sent = calame
+        .send_with(&from.email, draft("Permis n°42 : dossier complet"), Some(&password))
+        .await
+        .unwrap();
+    assert_eq!(sent.status, "sent");
+    assert!(calame.outbox_items(None).unwrap().is_empty(), "filed, then forgotten");
+    assert_eq!(
+        peer::uid_flags(stack, &from, "Sent").unwrap().len(),
+        1,
+        "a copy in Sent"
+    );
+
+    let queued = calame
+        .send_with(&from.email, draft("Permis n°43 : pièce manquante"), None)
+        .await
+        .unwrap();
+    assert_eq!(queued.status, "queued");
+    let items = calame.outbox_items(Some(&from.email)).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].message_id, queued.message_id);
+    calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert!(calame.outbox_items(None).unwrap().is_empty());
+
+    assert_eq!(wait_for(stack, &to, 2), 2);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(peer::uid_flags(stack, &to, "INBOX").unwrap().len(), 2, "each once");
+    assert_eq!(peer::uid_flags(stack, &from, "Sent").unwrap().len(), 2);
+}

@@ -127,10 +127,8 @@ pub enum Command {
     /// The messages of a folder, newest first.
     List {
         folder: String,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
+        #[command(flatten)]
+        page: Page,
         #[arg(long)]
         json: bool,
     },
@@ -146,10 +144,8 @@ pub enum Command {
         /// Also ask the server (IMAP SEARCH), for what the offline cache lacks.
         #[arg(long)]
         server: bool,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
+        #[command(flatten)]
+        page: Page,
         #[arg(long)]
         json: bool,
     },
@@ -175,6 +171,15 @@ pub enum FolderCommand {
     Subscribe { name: String },
     /// Unsubscribe from a folder.
     Unsubscribe { name: String },
+}
+
+/// Which part of a newest-first listing to print.
+#[derive(Debug, Args)]
+pub struct Page {
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
 }
 
 #[derive(Debug, Subcommand)]

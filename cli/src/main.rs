@@ -131,19 +131,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::AllowRemote(what) => allow_remote(&calame, cli.account.as_deref(), cli.offline, what).await,
         Command::Watch => watch(&calame, cli.account.as_deref()).await,
-        Command::List {
-            folder,
-            limit,
-            offset,
-            json,
-        } => {
+        Command::List { folder, page, json } => {
             list(
                 &calame,
                 cli.account.as_deref(),
                 cli.offline,
                 &folder,
-                offset,
-                limit,
+                page.offset,
+                page.limit,
                 json,
             )
             .await
@@ -238,15 +233,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
             query,
             folder,
             server,
-            limit,
-            offset,
+            page,
             json,
         } => {
             let request = SearchRequest {
                 query: query.join(" "),
                 folder,
-                limit,
-                offset,
+                limit: page.limit,
+                offset: page.offset,
                 server,
             };
             search(&calame, cli.account.as_deref(), cli.offline, &request, json).await

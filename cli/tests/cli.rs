@@ -24,6 +24,21 @@ fn calame(profile: &Path, args: &[&str], password: Option<&str>) -> Output {
     cmd.output().expect("run calame")
 }
 
+/// The fields of a `list` item (the contract's), which `search` items have too.
+const LIST_ITEM_KEYS: [&str; 11] = [
+    "uid",
+    "date",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "flags",
+    "size",
+    "has_attachments",
+    "message_id",
+    "thread_id",
+];
+
 fn add_args(stack: &Stack, login: &str) -> Vec<String> {
     let user = stack.user(login);
     vec![
@@ -311,19 +326,7 @@ fn sync_then_list_newest_first_online_and_offline() {
     let uids: Vec<u64> = page.iter().map(|m| m["uid"].as_u64().unwrap()).collect();
     assert!(uids.windows(2).all(|w| w[0] > w[1]), "newest first: {uids:?}");
     let first = &page[0];
-    for key in [
-        "uid",
-        "date",
-        "from",
-        "to",
-        "cc",
-        "subject",
-        "flags",
-        "size",
-        "has_attachments",
-        "message_id",
-        "thread_id",
-    ] {
+    for key in LIST_ITEM_KEYS {
         assert!(first.get(key).is_some(), "list item has {key}: {first}");
     }
     assert!(first["from"]["email"].as_str().unwrap().contains('@'));
@@ -780,19 +783,7 @@ fn search_the_cache_and_the_server() {
     assert!(hits.iter().any(|h| h["uid"] == target["uid"]), "{word}: {hits:?}");
     for h in hits {
         assert_eq!(h["folder"], "INBOX");
-        for key in [
-            "uid",
-            "date",
-            "from",
-            "to",
-            "cc",
-            "subject",
-            "flags",
-            "size",
-            "has_attachments",
-            "message_id",
-            "thread_id",
-        ] {
+        for key in LIST_ITEM_KEYS {
             assert!(h.get(key).is_some(), "search item has {key}: {h}");
         }
         let listed_item = listed.iter().find(|m| m["uid"] == h["uid"]).unwrap();

@@ -181,11 +181,12 @@ impl Store {
             uidnext: 1,
             highestmodseq: None,
         };
-        self.put_state(account, raw_name, &state)?;
+        self.put_folder_state(account, raw_name, &state)?;
         Ok(state)
     }
 
-    fn put_state(&self, account: &str, raw_name: &str, state: &FolderState) -> Result<()> {
+    /// Record where a folder's copy stands (see [`Store::apply`] for the order that matters).
+    pub fn put_folder_state(&self, account: &str, raw_name: &str, state: &FolderState) -> Result<()> {
         let value = serde_json::to_vec(state).map_err(|e| self.err(e))?;
         self.folder_states
             .insert(folder_key(account, raw_name), value)
@@ -247,7 +248,7 @@ impl Store {
         if !changes.upsert.is_empty() || !changes.remove.is_empty() {
             self.bump_generation(state.id)?;
         }
-        self.put_state(account, raw_name, state)?;
+        self.put_folder_state(account, raw_name, state)?;
         self.db.flush().map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -264,11 +265,6 @@ impl Store {
         }
         self.envelopes.apply_batch(batch).map_err(|e| self.err(e))?;
         self.bump_generation(id)
-    }
-
-    /// Record where a folder's copy stands (see [`Store::apply`] for the order that matters).
-    pub fn put_folder_state(&self, account: &str, raw_name: &str, state: &FolderState) -> Result<()> {
-        self.put_state(account, raw_name, state)
     }
 
     fn encode(&self, e: &Envelope) -> Result<Vec<u8>> {
@@ -555,17 +551,6 @@ impl Store {
     /// Where the search index of a folder's copy lives (the file may not exist).
     pub fn index_path(&self, id: u64) -> PathBuf {
         self.search.join(format!("{id}.idx"))
-    }
-
-    /// The UIDs of a folder's cached messages, in ascending order (keys only, nothing decoded).
-    pub fn uids(&self, id: u64) -> Result<Vec<u32>> {
-        let mut out = Vec::new();
-        for key in self.envelopes.scan_prefix(id.to_be_bytes()).keys() {
-            if let Some(uid) = uid_of(&key.map_err(|e| self.err(e))?) {
-                out.push(uid);
-            }
-        }
-        Ok(out)
     }
 
     fn text_log_path(&self, id: u64) -> PathBuf {

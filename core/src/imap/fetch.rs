@@ -215,7 +215,7 @@ impl<'h> Reader<'h> {
 }
 
 /// The length announced by a line ending in `{n}` or `{n+}`.
-fn literal_len(line: &[u8]) -> Option<usize> {
+pub(super) fn literal_len(line: &[u8]) -> Option<usize> {
     let body = line.strip_suffix(b"}")?;
     let body = body.strip_suffix(b"+").unwrap_or(body);
     let open = body.iter().rposition(|&c| c == b'{')?;

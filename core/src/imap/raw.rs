@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::fetch::literal_len;
 use super::Session;
 use crate::error::{Error, Result};
 
@@ -73,14 +74,6 @@ where
             None => return Ok(line),
         }
     }
-}
-
-/// The length announced by a line ending in `{n}`.
-fn literal_len(line: &[u8]) -> Option<usize> {
-    let body = line.strip_suffix(b"}")?;
-    let open = body.iter().rposition(|&c| c == b'{')?;
-    let digits = body.get(open + 1..)?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use calame_core::{Action, Secret};
 use calame_testkit::{peer, Stack};
 
-use crate::{profile, setup_for, Rng};
+use crate::{cached_flags, profile, seeded_account, setup_for, Rng};
 
 const FOLDERS: [&str; 4] = ["INBOX", "Archive", "Trash", "Projets"];
 const FLAGS: [&str; 4] = ["\\Seen", "\\Flagged", "$Traite", "\\Answered"];
@@ -160,14 +160,7 @@ async fn thousand_random_offline_actions_replay_to_the_expected_state() {
 #[tokio::test]
 async fn a_damaged_cache_is_rebuilt_and_queued_actions_survive() {
     let stack = Stack::shared();
-    let user = stack.add_user("actions-damaged").unwrap();
-    stack.seed(&user, "INBOX", 31, 20).unwrap();
-    let (tmp, calame) = profile();
-    let password = Secret::new(user.password.clone());
-    calame
-        .add_account(setup_for(stack, &user), &password, false)
-        .await
-        .unwrap();
+    let (user, tmp, calame, password) = seeded_account(stack, "actions-damaged", 31, 20).await;
     calame.sync_with(&user.email, None, &password).await.unwrap();
     let flag = Action::Flag {
         folder: "INBOX".into(),
@@ -194,15 +187,9 @@ async fn a_damaged_cache_is_rebuilt_and_queued_actions_survive() {
     let server = peer::uid_flags(stack, &user, "INBOX").unwrap();
     assert_eq!(server.len(), 20);
     assert!(server[&3].iter().any(|f| f == "\\Flagged"), "{:?}", server[&3]);
-    let cached: BTreeMap<u32, Vec<String>> = calame
-        .list(&user.email, "INBOX", 0, usize::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            let mut f = e.flags;
-            f.sort();
-            (e.uid, f)
-        })
-        .collect();
-    assert_eq!(cached, server, "rebuilt from the server");
+    assert_eq!(
+        cached_flags(&calame, &user.email, "INBOX"),
+        server,
+        "rebuilt from the server"
+    );
 }

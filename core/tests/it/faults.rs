@@ -9,19 +9,10 @@ use calame_core::{Calame, Secret};
 use calame_testkit::proxy::{CutProxy, UNLIMITED};
 use calame_testkit::{peer, Stack};
 
-use crate::{profile, setup_for, Rng};
+use crate::{cached_flags, profile, setup_for, Rng};
 
 fn cached(calame: &Calame, email: &str) -> BTreeMap<u32, Vec<String>> {
-    calame
-        .list(email, "INBOX", 0, usize::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            let mut f = e.flags;
-            f.sort();
-            (e.uid, f)
-        })
-        .collect()
+    cached_flags(calame, email, "INBOX")
 }
 
 #[tokio::test]

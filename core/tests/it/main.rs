@@ -28,6 +28,44 @@ pub fn setup_for(stack: &Stack, user: &calame_testkit::User) -> AccountSetup {
     }
 }
 
+/// A new user with `count` generated messages in INBOX (generator seed `seed`), and a fresh
+/// profile with its account (not synced yet).
+pub async fn seeded_account(
+    stack: &Stack,
+    name: &str,
+    seed: u64,
+    count: u64,
+) -> (
+    calame_testkit::User,
+    tempfile::TempDir,
+    Calame,
+    calame_core::Secret<String>,
+) {
+    let user = stack.add_user(name).expect("add a user");
+    stack.seed(&user, "INBOX", seed, count).expect("seed INBOX");
+    let (tmp, calame) = profile();
+    let password = calame_core::Secret::new(user.password.clone());
+    calame
+        .add_account(setup_for(stack, &user), &password, false)
+        .await
+        .expect("add the account");
+    (user, tmp, calame, password)
+}
+
+/// A folder's cached UIDs and flags (sorted), to compare with the server's.
+pub fn cached_flags(calame: &Calame, email: &str, folder: &str) -> std::collections::BTreeMap<u32, Vec<String>> {
+    calame
+        .list(email, folder, 0, usize::MAX)
+        .expect("list the cache")
+        .into_iter()
+        .map(|e| {
+            let mut flags = e.flags;
+            flags.sort();
+            (e.uid, flags)
+        })
+        .collect()
+}
+
 /// A fresh profile in a temporary directory.
 pub fn profile() -> (tempfile::TempDir, Calame) {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -8,18 +8,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use calame_core::{Action, Calame, Envelope, SearchHit, SearchRequest, Secret};
 use calame_testkit::{Stack, User};
 
-use crate::{password, profile, setup, setup_for};
+use crate::{password, profile, seeded_account, setup};
 
 /// A private user with 300 generated messages in INBOX, synced into a fresh profile.
 async fn synced(stack: &Stack, name: &str) -> (User, tempfile::TempDir, Calame) {
-    let user = stack.add_user(name).unwrap();
-    stack.seed(&user, "INBOX", 21, 300).unwrap();
-    let (tmp, calame) = profile();
-    let password = Secret::new(user.password.clone());
-    calame
-        .add_account(setup_for(stack, &user), &password, false)
-        .await
-        .unwrap();
+    let (user, tmp, calame, password) = seeded_account(stack, name, 21, 300).await;
     calame.sync_with(&user.email, None, &password).await.unwrap();
     (user, tmp, calame)
 }
@@ -289,14 +282,7 @@ async fn alice_finds_a_message_of_the_shared_mailbox() {
 #[tokio::test]
 async fn the_server_finds_what_the_cache_lacks() {
     let stack = Stack::shared();
-    let user = stack.add_user("search-server").unwrap();
-    stack.seed(&user, "INBOX", 5, 20).unwrap();
-    let (_tmp, calame) = profile();
-    let password = Secret::new(user.password.clone());
-    calame
-        .add_account(setup_for(stack, &user), &password, false)
-        .await
-        .unwrap();
+    let (user, _tmp, calame, password) = seeded_account(stack, "search-server", 5, 20).await;
     calame.sync_with(&user.email, None, &password).await.unwrap();
     // After the sync: neither its envelope nor its body is cached.
     let token = unique("zéphyrine");

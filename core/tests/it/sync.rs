@@ -6,32 +6,16 @@ use std::collections::BTreeMap;
 use calame_core::{Calame, SyncReport};
 use calame_testkit::{peer, Stack, StackOptions, User};
 
-use crate::{profile, setup_for};
+use crate::{cached_flags, profile, seeded_account, setup_for};
 
 /// A private user with `count` generated messages in INBOX, and a profile with its account.
 async fn seeded(stack: &Stack, name: &str, count: u64) -> (User, tempfile::TempDir, Calame) {
-    let user = stack.add_user(name).unwrap();
-    stack.seed(&user, "INBOX", 7, count).unwrap();
-    let (tmp, calame) = profile();
-    let password = calame_core::Secret::new(user.password.clone());
-    calame
-        .add_account(setup_for(stack, &user), &password, false)
-        .await
-        .unwrap();
+    let (user, tmp, calame, _) = seeded_account(stack, name, 7, count).await;
     (user, tmp, calame)
 }
 
 fn cached(calame: &Calame, user: &User, folder: &str) -> BTreeMap<u32, Vec<String>> {
-    calame
-        .list(&user.email, folder, 0, usize::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            let mut flags = e.flags;
-            flags.sort();
-            (e.uid, flags)
-        })
-        .collect()
+    cached_flags(calame, &user.email, folder)
 }
 
 async fn sync(calame: &Calame, user: &User) -> SyncReport {

@@ -8,8 +8,11 @@ the server and to change it behind Calame's back. One command per run, JSON on s
   imap_peer.py PORT CAFILE LOGIN PASSWORD append FOLDER COUNT    (plain test messages)
   imap_peer.py PORT CAFILE LOGIN PASSWORD recreate FOLDER        (DELETE + CREATE: new UIDVALIDITY)
   imap_peer.py PORT CAFILE LOGIN PASSWORD list PATTERN           -> [names as the server spells them]
+  imap_peer.py PORT CAFILE LOGIN PASSWORD messages FOLDER        -> [{uid, flags, from, sender, to, cc,
+      subject, message_id, in_reply_to, references, reply_to, text, attachments: [names]}]
+      (parsed by Python's email package: headers decoded, attachment names from RFC 2231/2047)
 """
-import imaplib, json, re, ssl, sys
+import email, email.policy, imaplib, json, re, ssl, sys
 
 port, cafile, login, password, cmd, folder = sys.argv[1:7]
 rest = sys.argv[7:]
@@ -48,6 +51,28 @@ elif cmd == "state":
         mid = re.search(r"<([^>]*)>", header)
         if mid:
             out[mid.group(1)] = sorted(x for x in (f.group(1).split() if f else []) if x != "\\Recent")
+    print(json.dumps(out))
+elif cmd == "messages":
+    check(imap.select(quoted, readonly=True))
+    out = []
+    for item in check(imap.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[])")):
+        if not isinstance(item, tuple):
+            continue
+        meta = item[0].decode()
+        msg = email.message_from_bytes(item[1], policy=email.policy.default)
+        flags = re.search(r"FLAGS \(([^)]*)\)", meta)
+        body = msg.get_body(preferencelist=("plain",))
+        header = lambda name: str(msg[name]) if msg[name] is not None else None
+        out.append({
+            "uid": int(re.search(r"UID (\d+)", meta).group(1)),
+            "flags": sorted(x for x in (flags.group(1).split() if flags else []) if x != "\\Recent"),
+            "from": header("From"), "sender": header("Sender"), "to": header("To"), "cc": header("Cc"),
+            "bcc": header("Bcc"), "reply_to": header("Reply-To"), "subject": header("Subject"),
+            "message_id": header("Message-ID"), "in_reply_to": header("In-Reply-To"),
+            "references": header("References"),
+            "text": body.get_content() if body is not None else None,
+            "attachments": [p.get_filename() for p in msg.iter_attachments()],
+        })
     print(json.dumps(out))
 elif cmd == "store":
     check(imap.select(quoted))

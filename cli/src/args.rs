@@ -29,6 +29,9 @@ pub enum Command {
     /// Add or list accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// The identities to send as.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
     /// List the folders of the account(s): own, other users' and shared.
     Folders {
         #[arg(long)]
@@ -39,6 +42,12 @@ pub enum Command {
     Folder(FolderCommand),
     /// Send a message through the outbox (queued with --offline, or if the server is unreachable).
     Send {
+        /// Send as this identity (`identity list`); a service mailbox: From = it, no Sender.
+        #[arg(long, value_name = "ADDR", conflicts_with = "on_behalf_of")]
+        from: Option<String>,
+        /// From = this service mailbox, Sender = the account's own address.
+        #[arg(long, value_name = "SERVICE")]
+        on_behalf_of: Option<String>,
         /// Recipients, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         to: Vec<String>,
@@ -184,8 +193,41 @@ pub struct Page {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
-    /// Send what waits now.
+    /// Send what waits now (backoff or not).
     Flush,
+    /// Put a failed or unconfirmed message back in the queue (an unconfirmed one may then
+    /// arrive twice).
+    Retry { message_id: String },
+    /// Drop a message that has not left.
+    Drop { message_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// The addresses this account may send as: its own, configured ones, service mailboxes.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add or replace an identity.
+    Set {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "own|send-as|on-behalf", default_value = "send-as")]
+        mode: String,
+        #[arg(long, conflicts_with = "signature_file")]
+        signature: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        signature_file: Option<PathBuf>,
+        #[arg(long, value_name = "ADDR")]
+        reply_to: Option<String>,
+        /// The folder for sent copies (default: the mailbox's own Sent).
+        #[arg(long, value_name = "FOLDER")]
+        sent_folder: Option<String>,
+    },
+    /// Forget a configured identity.
+    Remove { email: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,13 +7,13 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use calame_core::{
-    AccountSetup, AccountSummary, Action, Address, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange, Lang,
-    SearchRequest, Secret, TlsMode,
+    AccountSetup, AccountSummary, Action, Address, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange,
+    Identity, Lang, SearchRequest, Secret, SendMode, TlsMode,
 };
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand, OutboxCommand};
+use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand, IdentityCommand, OutboxCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -144,6 +144,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             .await
         }
         Command::Send {
+            from,
+            on_behalf_of,
             to,
             cc,
             bcc,
@@ -184,7 +186,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 ..Default::default()
             };
             let email = calame.account(cli.account.as_deref())?.email;
-            let outcome = calame.send(&email, draft, !cli.offline).await?;
+            let origin = calame_core::Origin {
+                address: from,
+                on_behalf_of,
+            };
+            let outcome = calame.send(&email, draft, &origin, !cli.offline).await?;
+            if let Some(warning) = &outcome.warning {
+                eprintln!("calame: {warning}");
+            }
             if json {
                 print_json(&outcome)?;
             } else {
@@ -192,24 +201,35 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Identity(command) => identity(&calame, cli.account.as_deref(), command),
         Command::Outbox { action, json } => {
             let account = match &cli.account {
                 Some(a) => Some(calame.account(Some(a))?.email),
                 None => None,
             };
-            if matches!(action, Some(OutboxCommand::Flush)) {
-                if cli.offline {
-                    return Err(Error::BadInput(
-                        "outbox flush needs the server: not with --offline".into(),
-                    ));
+            match action {
+                Some(OutboxCommand::Flush) => {
+                    if cli.offline {
+                        return Err(Error::BadInput(
+                            "outbox flush needs the server: not with --offline".into(),
+                        ));
+                    }
+                    let emails: Vec<String> = match &account {
+                        Some(a) => vec![a.clone()],
+                        None => calame.accounts()?.into_iter().map(|a| a.email).collect(),
+                    };
+                    for email in emails {
+                        let report = calame.flush_outbox(&email).await?;
+                        for (id, warning) in &report.warnings {
+                            eprintln!("calame: {id}: {warning}");
+                        }
+                    }
                 }
-                let emails: Vec<String> = match &account {
-                    Some(a) => vec![a.clone()],
-                    None => calame.accounts()?.into_iter().map(|a| a.email).collect(),
-                };
-                for email in emails {
-                    calame.flush_outbox(&email).await?;
+                Some(OutboxCommand::Retry { message_id }) => {
+                    calame.retry_outbox_item(&message_id)?;
                 }
+                Some(OutboxCommand::Drop { message_id }) => calame.drop_outbox_item(&message_id)?,
+                None => {}
             }
             let items = calame.outbox_items(account.as_deref())?;
             if json {
@@ -565,5 +585,70 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
         Ok(()) => writeln!(out).or_else(output_closed),
         Err(e) if e.is_io() => Ok(()),
         Err(e) => Err(Error::Protocol(e.to_string())),
+    }
+}
+
+fn identity(calame: &Calame, account: Option<&str>, command: IdentityCommand) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    match command {
+        IdentityCommand::List { json } => {
+            let identities = calame.identities(&email)?;
+            if json {
+                print_json(&identities)?;
+            } else {
+                for i in &identities {
+                    let mode = serde_json::to_value(i.mode).unwrap_or_default();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        i.email,
+                        mode.as_str().unwrap_or(""),
+                        i.name.as_deref().unwrap_or(""),
+                        i.sent_folder.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        IdentityCommand::Set {
+            email: address,
+            name,
+            mode,
+            signature,
+            signature_file,
+            reply_to,
+            sent_folder,
+        } => {
+            let mode = match mode.as_str() {
+                "own" => SendMode::Own,
+                "send-as" => SendMode::SendAs,
+                "on-behalf" => SendMode::OnBehalf,
+                other => {
+                    return Err(Error::BadInput(format!(
+                        "unknown mode {other:?} (own, send-as, on-behalf)"
+                    )))
+                }
+            };
+            let signature = match (signature, signature_file) {
+                (Some(s), _) => Some(s),
+                (None, Some(path)) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?,
+                ),
+                (None, None) => None,
+            };
+            calame.set_identity(
+                &email,
+                Identity {
+                    email: address,
+                    name,
+                    mode,
+                    signature,
+                    reply_to,
+                    sent_folder,
+                    discovered: false,
+                },
+            )
+        }
+        IdentityCommand::Remove { email: address } => calame.remove_identity(&email, &address),
     }
 }

@@ -110,6 +110,64 @@ pub struct Account {
     /// SHA-256 fingerprints (lowercase hex) of certificates trusted for this account's servers.
     #[serde(default)]
     pub trusted_certs: Vec<String>,
+    /// The addresses the user sends as, besides the account's own (which an identity of the
+    /// same address may dress with a name and signature).
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+/// How a message leaves under an identity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SendMode {
+    /// The user's own address.
+    #[default]
+    Own,
+    /// From = the identity's address (a service mailbox), no Sender.
+    SendAs,
+    /// From = the identity's address, Sender = the account's own.
+    OnBehalf,
+}
+
+/// An address to send as, with what goes with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Identity {
+    pub email: String,
+    pub name: Option<String>,
+    pub mode: SendMode,
+    /// Appended below the text, after the `-- ` line.
+    pub signature: Option<String>,
+    pub reply_to: Option<String>,
+    /// Where the sent copy goes (a folder's full name); `None`: the mailbox's own Sent — a
+    /// service's, for a service mailbox seen in the shared namespace; the account's otherwise.
+    pub sent_folder: Option<String>,
+    /// Found in the shared namespace rather than configured.
+    #[serde(default)]
+    pub discovered: bool,
+}
+
+impl Identity {
+    pub fn check(&self) -> Result<()> {
+        check_email(&self.email)?;
+        if let Some(r) = &self.reply_to {
+            check_email(r)?;
+        }
+        Ok(())
+    }
+}
+
+/// The address of a shared folder's owner: the owner as the server names it when it is an
+/// address, else the name at the account's domain (`accueil` → `accueil@ville.test`).
+pub fn owner_address(owner: &str, account_email: &str) -> String {
+    if owner.contains('@') {
+        return owner.to_owned();
+    }
+    match account_email.rsplit_once('@') {
+        Some((_, domain)) => format!("{owner}@{domain}"),
+        None => owner.to_owned(),
+    }
 }
 
 /// What the user gives to add an account.
@@ -154,6 +212,7 @@ impl AccountSetup {
             smtp,
             caldav: self.caldav,
             trusted_certs,
+            identities: Vec::new(),
         })
     }
 }

@@ -2,7 +2,8 @@
 
 mod search;
 mod send;
-pub use send::SendOutcome;
+
+pub use send::{FlushReport, Origin, SendOutcome};
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -35,6 +36,8 @@ pub struct Calame {
     remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
+    /// One outbox flush at a time in this process (the profile lock keeps other processes out).
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Calame {
@@ -53,6 +56,7 @@ impl Calame {
             outbox,
             remote_allow,
             accounts_write: Mutex::new(()),
+            flushing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -92,7 +96,10 @@ impl Calame {
         password: &Secret<String>,
         remember: bool,
     ) -> Result<(Account, Vec<Folder>)> {
-        let account = setup.into_account()?;
+        let mut account = setup.into_account()?;
+        if let Ok(existing) = self.account(Some(&account.email)) {
+            account.identities = existing.identities;
+        }
         let folders = self.fetch_folders(&account, password).await?;
         if remember {
             let email = account.email.clone();
@@ -106,7 +113,7 @@ impl Calame {
         Ok((account, folders))
     }
 
-    fn save_account(&self, account: &Account) -> Result<()> {
+    pub(crate) fn save_account(&self, account: &Account) -> Result<()> {
         let _guard = self
             .accounts_write
             .lock()
@@ -405,7 +412,16 @@ impl Calame {
                 *ready = true;
             }
             *pause = WATCH_FIRST_PAUSE;
-            let (back, changed) = imap::idle(conn, WATCH_IDLE).await?;
+            self.send_due(account, password, emit).await?;
+            // Wake up when the next message of the outbox is due, at the latest.
+            let idle_for = match self.outbox_next_due(&account.email)? {
+                Some(due) => due
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default()
+                    .clamp(Duration::from_secs(1), WATCH_IDLE),
+                None => WATCH_IDLE,
+            };
+            let (back, changed) = imap::idle(conn, idle_for).await?;
             conn = back;
             let which = if changed { &inbox } else { &folders };
             report = sync::sync_folders(
@@ -417,6 +433,24 @@ impl Calame {
                 &mut |_| {},
             )
             .await?;
+        }
+    }
+
+    /// Send what is due in the outbox. The submission server may be down while IMAP is up:
+    /// that is reported and tried again later; only what calls for the user stops watching.
+    async fn send_due(&self, account: &Account, password: &Secret<String>, emit: &mut impl FnMut(Event)) -> Result<()> {
+        match self.send_outbox(account, password, false).await {
+            Ok(report) => {
+                crate::event::from_flush(&account.email, &report)
+                    .into_iter()
+                    .for_each(&mut *emit);
+                Ok(())
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::Network | ErrorKind::Refused | ErrorKind::Protocol) => {
+                tracing::warn!("outbox of {}: {e}", account.email);
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 

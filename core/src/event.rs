@@ -32,11 +32,46 @@ pub enum Event {
         folder: String,
         uid: u32,
     },
+    /// A message of the outbox left (`filed_in`: where its copy went), or needs the user
+    /// (`problem`: refused for good, unconfirmed, or its copy not filed where asked).
+    Outbox {
+        account: String,
+        message_id: String,
+        sent: bool,
+        filed_in: Option<String>,
+        problem: Option<String>,
+    },
     /// The connection was lost; watching goes on after a pause.
     Offline {
         account: String,
         retry_in_seconds: u64,
     },
+}
+
+/// The events of an outbox flush.
+pub fn from_flush(account: &str, report: &crate::calame::FlushReport) -> Vec<Event> {
+    let mut ids: Vec<&String> = report.sent.iter().collect();
+    ids.extend(report.filed.iter().map(|(id, _)| id));
+    ids.extend(report.warnings.iter().map(|(id, _)| id));
+    let mut seen = std::collections::BTreeSet::new();
+    ids.retain(|id| seen.insert(*id));
+    ids.into_iter()
+        .map(|id| Event::Outbox {
+            account: account.to_owned(),
+            message_id: id.clone(),
+            sent: report.sent.contains(id) || report.filed.iter().any(|(f, _)| f == id),
+            filed_in: report
+                .filed
+                .iter()
+                .find(|(f, _)| f == id)
+                .map(|(_, folder)| folder.clone()),
+            problem: report
+                .warnings
+                .iter()
+                .find(|(w, _)| w == id)
+                .map(|(_, why)| why.clone()),
+        })
+        .collect()
 }
 
 /// The events of one folder's changes; `folders` gives the decoded names.

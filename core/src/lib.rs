@@ -39,9 +39,9 @@ pub mod sync;
 pub mod thread;
 pub mod tls;
 
-pub use account::{Account, AccountSetup, AccountSummary, Endpoint, TlsMode};
+pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, SendMode, TlsMode};
 pub use actions::Action;
-pub use calame::{Calame, SendOutcome};
+pub use calame::{Calame, FlushReport, Origin, SendOutcome};
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
 pub use event::Event;

@@ -5,12 +5,23 @@
 //! was never queued (a crash in between) and is ignored; a record that does not read is
 //! reported, never dropped.
 //!
-//! States: `queued` → `sending` → `accepted` (the server said 250) → `filed` (copied to Sent),
-//! or `failed` (refused for good, with why). An item found in `sending` after a crash may or may
-//! not have been accepted: the caller must find out (its Message-ID in Sent, or the recipient's
-//! server) before sending it again, so that nothing is sent twice.
+//! States: `queued` → `sending` (a transaction is open; the end of the data is not yet given)
+//! → `confirming` (the end of the data has gone out; the server's answer is awaited) →
+//! `accepted` (it said 250) → `filed` (copied to Sent); or `failed` (refused for good, with why),
+//! or `unconfirmed` (the line dropped while the answer was awaited: the server may have the
+//! message; only the user may send it again).
+//!
+//! The ambiguous moment is the end of the data: a server delivers a message once it has its
+//! final dot, whether or not the answer reaches us. So `confirming` is made visible only *after*
+//! the dot has been written to the socket (the record is written and fsync'd before, and renamed
+//! in place right after): a crash with the record in `sending` means the dot never left
+//! (the server drops a transaction without it) and the message is sent again; a crash in
+//! `confirming` means it left. When the process was killed the kernel still delivers what was
+//! written, so on the same boot `confirming` is taken as accepted; after a reboot (power loss)
+//! the dot may have died with the machine, and the item becomes `unconfirmed`.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -19,19 +30,22 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::profile::write_atomic;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export, rename = "OutboxState")]
 pub enum State {
+    #[default]
     Queued,
     Sending,
+    Confirming,
     Accepted,
     Filed,
     Failed,
+    Unconfirmed,
 }
 
 /// One message waiting to leave, as `outbox --json` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "OutboxItem")]
 pub struct Item {
     /// Without angle brackets.
@@ -47,6 +61,23 @@ pub struct Item {
     pub last_error: Option<String>,
     /// RFC 3339, when it was queued.
     pub queued_at: String,
+    /// RFC 3339: not before, after a failed attempt (backoff). `outbox flush` ignores it.
+    #[serde(default)]
+    pub next_attempt: Option<String>,
+    /// The folder the copy goes to (the identity's Sent); `None`: the account's own Sent.
+    #[serde(default)]
+    pub sent_folder: Option<String>,
+    /// Where the copy was filed, once it is.
+    #[serde(default)]
+    pub filed_in: Option<String>,
+    /// The machine's boot when the end of the data went out (see the module's notes).
+    #[serde(default)]
+    #[ts(skip)]
+    pub boot: Option<String>,
+    /// An APPEND to Sent was started: look for the Message-ID there before appending again.
+    #[serde(default)]
+    #[ts(skip)]
+    pub filing: bool,
 }
 
 /// What [`Outbox::items`] finds: the items, oldest first, and the records that do not read
@@ -57,7 +88,7 @@ pub struct Contents {
     pub damaged: Vec<(PathBuf, String)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Outbox {
     dir: PathBuf,
 }
@@ -93,10 +124,27 @@ impl Outbox {
         self.put(item)
     }
 
-    fn put(&self, item: &Item) -> Result<()> {
+    /// Write a record whole (fsync'd, renamed in place).
+    pub fn put(&self, item: &Item) -> Result<()> {
         let path = self.record_path(&item.message_id);
         let json = serde_json::to_vec_pretty(item).map_err(|e| Error::storage(&path, e))?;
         write_atomic(&path, &json)
+    }
+
+    /// The first half of recording `confirming`: the new record written and fsync'd beside
+    /// the current one, not yet visible. Called just before the end of the data is written;
+    /// [`Prepared::commit`] just after.
+    pub fn prepare_confirming(&self, item: &Item) -> Result<Prepared> {
+        let mut next = item.clone();
+        next.state = State::Confirming;
+        next.boot = boot_id();
+        let path = self.record_path(&item.message_id);
+        let tmp = path.with_extension("confirming");
+        let json = serde_json::to_vec_pretty(&next).map_err(|e| Error::storage(&tmp, e))?;
+        let mut file = fs::File::create(&tmp).map_err(|e| Error::storage(&tmp, e))?;
+        file.write_all(&json).map_err(|e| Error::storage(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::storage(&tmp, e))?;
+        Ok(Prepared { tmp, path })
     }
 
     /// Record a new state (and why, for a failure or a retry); counts an attempt on `sending`.
@@ -153,9 +201,30 @@ impl Outbox {
         Ok(Contents { items, damaged })
     }
 
+    /// Items found in `confirming` by a new process: the end of their data left before a
+    /// crash. Same boot: the kernel delivered it, so they are accepted; another boot (or one we
+    /// cannot tell): unconfirmed, for the user to decide. Returns the item as recorded.
+    pub fn settle_confirming(&self, item: &Item) -> Result<Item> {
+        let mut item = item.clone();
+        let current = boot_id();
+        if item.boot.is_some() && item.boot == current {
+            item.state = State::Accepted;
+        } else {
+            item.state = State::Unconfirmed;
+            item.last_error = Some(UNCONFIRMED_AFTER_RESTART.into());
+        }
+        self.put(&item)?;
+        Ok(item)
+    }
+
     /// Forget a message that has left and been filed: its record first, then its bytes.
     pub fn remove(&self, message_id: &str) -> Result<()> {
-        for path in [self.record_path(message_id), self.message_path(message_id)] {
+        let record = self.record_path(message_id);
+        for path in [
+            record.with_extension("confirming"),
+            record.clone(),
+            self.message_path(message_id),
+        ] {
             match fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -164,6 +233,39 @@ impl Outbox {
         }
         Ok(())
     }
+}
+
+/// Why an item stopped in `unconfirmed` after a restart.
+pub const UNCONFIRMED_AFTER_RESTART: &str = "the machine stopped just after the end of the message \
+     was sent: the server may have it; `outbox retry` sends it again";
+
+/// A `confirming` record ready to be put in place.
+#[derive(Debug)]
+pub struct Prepared {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Prepared {
+    /// Make the record visible (rename), then durable (fsync of the folder).
+    pub fn commit(self) -> Result<()> {
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::storage(&self.path, e))?;
+        #[cfg(unix)]
+        if let Some(parent) = self.path.parent() {
+            fs::File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::storage(parent, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// This boot of the machine, where the system says (Linux, Android); `None` elsewhere.
+fn boot_id() -> Option<String> {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]
@@ -181,7 +283,45 @@ mod tests {
             attempts: 0,
             last_error: None,
             queued_at: at.into(),
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn confirming_is_visible_only_once_committed_and_settles_by_boot() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        outbox.push(&item("a@x", "t"), b"m").unwrap();
+        let sending = outbox.mark("a@x", State::Sending, None).unwrap();
+        let prepared = outbox.prepare_confirming(&sending).unwrap();
+        // Killed here (before the end of the data left): still `sending`, sent again.
+        assert_eq!(outbox.get("a@x").unwrap().unwrap().state, State::Sending);
+        assert_eq!(
+            outbox.items().unwrap().items.len(),
+            1,
+            "the prepared record is not an item"
+        );
+        prepared.commit().unwrap();
+        let confirming = outbox.get("a@x").unwrap().unwrap();
+        assert_eq!(confirming.state, State::Confirming);
+        assert_eq!(confirming.attempts, 1);
+        // Same boot: the kernel delivered the dot after the crash.
+        let settled = outbox.settle_confirming(&confirming).unwrap();
+        let expected = if boot_id().is_some() {
+            State::Accepted
+        } else {
+            State::Unconfirmed
+        };
+        assert_eq!(settled.state, expected);
+        // Another boot: nobody knows; the user decides.
+        let mut rebooted = confirming.clone();
+        rebooted.boot = Some("another-boot".into());
+        let settled = outbox.settle_confirming(&rebooted).unwrap();
+        assert_eq!(settled.state, State::Unconfirmed);
+        assert_eq!(settled.last_error.as_deref(), Some(UNCONFIRMED_AFTER_RESTART));
+        assert_eq!(outbox.get("a@x").unwrap().unwrap().state, State::Unconfirmed);
+        outbox.remove("a@x").unwrap();
+        assert_eq!(fs::read_dir(dir.path().join("outbox")).unwrap().count(), 0);
     }
 
     #[test]

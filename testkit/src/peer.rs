@@ -46,6 +46,11 @@ pub fn state(stack: &Stack, user: &User, folder: &str) -> Result<BTreeMap<String
     Ok(serde_json::from_value(run(stack, user, &["state", folder])?)?)
 }
 
+/// A folder's messages as Python's email package reads them (see `imap_peer.py messages`).
+pub fn messages(stack: &Stack, user: &User, folder: &str) -> Result<Vec<serde_json::Value>> {
+    Ok(serde_json::from_value(run(stack, user, &["messages", folder])?)?)
+}
+
 /// The names LIST gives for a pattern (`*`), as the server spells them (modified UTF-7).
 pub fn list(stack: &Stack, user: &User, pattern: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_value(run(stack, user, &["list", pattern])?)?)

@@ -25,6 +25,8 @@ pub enum SearchKey {
     ToOrCc,
     Subject,
     Body,
+    /// The Message-ID header (with its angle brackets).
+    MessageId,
 }
 
 /// The UIDs of the selected folder's messages that match every criterion (substrings,
@@ -64,6 +66,7 @@ fn command(criteria: &[(SearchKey, &str)], non_sync: bool) -> Result<Vec<String>
                         SearchKey::From => " FROM ",
                         SearchKey::Subject => " SUBJECT ",
                         SearchKey::Body => " BODY ",
+                        SearchKey::MessageId => " HEADER Message-ID ",
                         _ => " TEXT ",
                     },
                 );

@@ -1,12 +1,66 @@
 //! Submission through the real Postfix (SASL through Dovecot, delivery over LMTP): over
 //! STARTTLS and implicit TLS with the stack's certificate pinned; a wrong password and a wrong
-//! pin are told apart, and nothing is sent on either.
+//! pin are told apart, and nothing is sent on either. Then the outbox: identities, delegation
+//! for the service mailbox, offline periods, refusals.
 
 use std::time::{Duration, Instant};
 
 use calame_core::account::{Account, TlsMode};
-use calame_core::{smtp, AccountSetup, ErrorKind, Secret};
+use calame_core::compose::{AttachmentFile, Draft};
+use calame_core::outbox::State;
+use calame_core::smtp::EndOfData;
+use calame_core::{smtp, AccountSetup, Address, Calame, ErrorKind, Event, Origin, Secret};
+use calame_testkit::proxy::{CutProxy, UNLIMITED};
 use calame_testkit::{peer, Stack, User};
+use serde_json::Value;
+
+/// Nothing to record around the end of the data.
+struct NoRecord;
+
+impl EndOfData for NoRecord {
+    fn before(&mut self) -> calame_core::Result<()> {
+        Ok(())
+    }
+    fn after(&mut self) -> calame_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// A profile with `user`'s account, submission over STARTTLS on `smtp_port`.
+async fn sending_account(stack: &Stack, user: &User, smtp_port: u16) -> (tempfile::TempDir, Calame, Secret<String>) {
+    let (tmp, calame) = crate::profile();
+    let password = Secret::new(user.password.clone());
+    let mut setup = crate::setup_for(stack, user);
+    setup.smtp = Some(format!("{}:{smtp_port}", stack.info.host));
+    setup.smtp_tls = Some(TlsMode::Starttls);
+    calame.add_account(setup, &password, false).await.unwrap();
+    (tmp, calame, password)
+}
+
+fn to(email: &str) -> Vec<Address> {
+    vec![Address {
+        name: None,
+        email: email.to_owned(),
+    }]
+}
+
+/// The messages of a folder whose subject contains `token`, waiting for `n` of them (delivery
+/// goes through Postfix's queue), then a little more to see that no more come.
+fn arrived(stack: &Stack, user: &User, folder: &str, token: &str, n: usize) -> Vec<Value> {
+    let started = Instant::now();
+    let matching = || -> Vec<Value> {
+        peer::messages(stack, user, folder)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(token)))
+            .collect()
+    };
+    while matching().len() < n && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    matching()
+}
 
 fn account(stack: &Stack, user: &User, port: u16, tls: TlsMode, pin: &str) -> Account {
     AccountSetup {
@@ -66,6 +120,7 @@ async fn submission_over_starttls_and_implicit_tls_delivers() {
                 &alice.email,
                 std::slice::from_ref(&to.email),
                 message(&alice, &to, subject).as_bytes(),
+                Box::new(NoRecord),
             )
             .await
             .unwrap();
@@ -115,6 +170,7 @@ async fn a_sender_the_login_does_not_own_is_refused_by_name() {
             "accueil@example.test",
             std::slice::from_ref(&to.email),
             as_service.as_bytes(),
+            Box::new(NoRecord),
         )
         .await
         .unwrap();
@@ -123,9 +179,11 @@ async fn a_sender_the_login_does_not_own_is_refused_by_name() {
             "bob@example.test",
             std::slice::from_ref(&to.email),
             b"Subject: x\r\n\r\nx\r\n",
+            Box::new(NoRecord),
         )
         .await
         .unwrap_err();
+    let err = err.error;
     assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
     assert!(err.to_string().contains("the sender bob@example.test"), "{err}");
     submission.quit().await;
@@ -138,57 +196,335 @@ async fn a_sender_the_login_does_not_own_is_refused_by_name() {
     );
 }
 
-/// Through the outbox: sent at once when online and filed in Sent; queued when offline, then
-/// sent by a flush; each message arrives once and the outbox ends empty.
+/// Through the outbox: sent at once when online and filed in Sent, headers and attachment names
+/// intact at the other end; queued when offline, then sent by a flush; each message arrives
+/// once and the outbox ends empty.
 #[tokio::test]
 async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
-    use calame_core::compose::Draft;
-    use calame_core::Address;
     let stack = Stack::shared();
-    let to = stack.add_user("outbox-to").unwrap();
+    let to_user = stack.add_user("outbox-to").unwrap();
     let from = stack.add_user("outbox-from").unwrap();
-    let (_tmp, calame) = crate::profile();
-    let password = Secret::new(from.password.clone());
-    let mut setup = crate::setup_for(stack, &from);
-    setup.smtp = Some(format!("{}:{}", stack.info.host, stack.info.submission_port));
-    setup.smtp_tls = Some(TlsMode::Starttls);
-    calame.add_account(setup, &password, false).await.unwrap();
+    let (_tmp, calame, password) = sending_account(stack, &from, stack.info.submission_port).await;
     let draft = |subject: &str| Draft {
         to: vec![Address {
             name: Some("Service urbanisme".into()),
-            email: to.email.clone(),
+            email: to_user.email.clone(),
         }],
         subject: subject.into(),
         text: "Bonjour,\nle dossier est complet.\n".into(),
+        attachments: vec![AttachmentFile {
+            name: "Arrêté n°12 – été.pdf".into(),
+            mime: None,
+            bytes: b"%PDF-1.4 arr\xc3\xaat\xc3\xa9".to_vec(),
+        }],
         ..Default::default()
     };
+    let own = Origin::default();
 
     let sent = calame
-        .send_with(&from.email, draft("Permis n°42 : dossier complet"), Some(&password))
+        .send_with(
+            &from.email,
+            draft("Permis n°42 : dossier complet"),
+            &own,
+            Some(&password),
+        )
         .await
         .unwrap();
     assert_eq!(sent.status, "sent");
+    assert_eq!(sent.filed_in.as_deref(), Some("Sent"));
     assert!(calame.outbox_items(None).unwrap().is_empty(), "filed, then forgotten");
-    assert_eq!(
-        peer::uid_flags(stack, &from, "Sent").unwrap().len(),
-        1,
-        "a copy in Sent"
-    );
+    let copies = arrived(stack, &from, "Sent", "Permis n°42", 1);
+    assert_eq!(copies.len(), 1, "a copy in Sent");
+    assert_eq!(copies[0]["flags"], serde_json::json!(["\\Seen"]));
 
     let queued = calame
-        .send_with(&from.email, draft("Permis n°43 : pièce manquante"), None)
+        .send_with(&from.email, draft("Permis n°43 : pièce manquante"), &own, None)
         .await
         .unwrap();
     assert_eq!(queued.status, "queued");
     let items = calame.outbox_items(Some(&from.email)).unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].message_id, queued.message_id);
-    calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    let report = calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert_eq!(report.sent, vec![queued.message_id.clone()]);
     calame.flush_outbox_with(&from.email, &password).await.unwrap();
     assert!(calame.outbox_items(None).unwrap().is_empty());
 
-    assert_eq!(wait_for(stack, &to, 2), 2);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(peer::uid_flags(stack, &to, "INBOX").unwrap().len(), 2, "each once");
-    assert_eq!(peer::uid_flags(stack, &from, "Sent").unwrap().len(), 2);
+    let received = arrived(stack, &to_user, "INBOX", "Permis n°4", 2);
+    assert_eq!(received.len(), 2, "each once");
+    let first = received
+        .iter()
+        .find(|m| m["message_id"] == format!("<{}>", sent.message_id))
+        .expect("the first message, by its Message-ID");
+    assert_eq!(first["subject"], "Permis n°42 : dossier complet");
+    assert_eq!(first["from"], from.email.as_str());
+    assert_eq!(first["sender"], Value::Null);
+    assert_eq!(first["to"], format!("Service urbanisme <{}>", to_user.email));
+    assert_eq!(first["attachments"], serde_json::json!(["Arrêté n°12 – été.pdf"]));
+    assert_eq!(
+        first["text"].as_str().map(|t| t.replace("\r\n", "\n")).as_deref(),
+        Some("Bonjour,\nle dossier est complet.\n")
+    );
+}
+
+/// Delegates of the service mailbox: on behalf (From = accueil, Sender = the agent) and send-as
+/// (no Sender), the copy in accueil's own Sent where colleagues see it. bob may read accueil's
+/// folders but not add to them: his message leaves, its copy goes to his own Sent, and he is
+/// told why.
+#[tokio::test]
+async fn delegates_send_for_the_service_and_file_in_its_sent() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let service = "accueil@example.test";
+    let (_a, as_alice, alice_password) = sending_account(stack, &alice, stack.info.submission_port).await;
+    let (_b, as_bob, bob_password) = sending_account(stack, &bob, stack.info.submission_port).await;
+    let token = format!("deleg-{}", std::process::id());
+
+    let identities = as_alice.identities(&alice.email).unwrap();
+    let offered: Vec<&str> = identities.iter().map(|i| i.email.as_str()).collect();
+    assert_eq!(
+        offered,
+        vec![alice.email.as_str(), service],
+        "own first, then the service"
+    );
+
+    let draft = |subject: String| Draft {
+        to: to(&bob.email),
+        subject,
+        text: "Bonjour,\nvotre demande est enregistrée.\n".into(),
+        ..Default::default()
+    };
+    let on_behalf = Origin {
+        address: None,
+        on_behalf_of: Some(service.into()),
+    };
+    let send_as = Origin {
+        address: Some(service.into()),
+        on_behalf_of: None,
+    };
+    let first = as_alice
+        .send_with(
+            &alice.email,
+            draft(format!("{token} pour le compte")),
+            &on_behalf,
+            Some(&alice_password),
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.status.as_str(), first.warning.as_deref()), ("sent", None));
+    assert_eq!(first.filed_in.as_deref(), Some("Shared/accueil/Sent"));
+    let second = as_alice
+        .send_with(
+            &alice.email,
+            draft(format!("{token} en tant que")),
+            &send_as,
+            Some(&alice_password),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.filed_in.as_deref(), Some("Shared/accueil/Sent"));
+
+    let received = arrived(stack, &bob, "INBOX", &token, 2);
+    assert_eq!(received.len(), 2);
+    let by_id = |id: &str| {
+        received
+            .iter()
+            .find(|m| m["message_id"] == format!("<{id}>"))
+            .unwrap_or_else(|| panic!("{id} in bob's INBOX"))
+    };
+    assert_eq!(by_id(&first.message_id)["from"], service);
+    assert_eq!(by_id(&first.message_id)["sender"], alice.email.as_str());
+    assert_eq!(by_id(&second.message_id)["from"], service);
+    assert_eq!(by_id(&second.message_id)["sender"], Value::Null, "send-as: no Sender");
+    let in_service_sent = arrived(stack, &alice, "Shared/accueil/Sent", &token, 2);
+    assert_eq!(in_service_sent.len(), 2, "both copies in the service's Sent");
+    assert!(
+        arrived(stack, &alice, "Sent", &token, 0).is_empty(),
+        "not in alice's own"
+    );
+
+    // bob has lrsw on accueil's folders: no right to insert.
+    let third = as_bob
+        .send_with(
+            &bob.email,
+            Draft {
+                to: to(&alice.email),
+                ..draft(format!("{token} par bob"))
+            },
+            &on_behalf,
+            Some(&bob_password),
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.status, "sent");
+    assert_eq!(third.filed_in.as_deref(), Some("Sent"), "his own Sent instead");
+    let warning = third.warning.expect("bob is told");
+    assert!(
+        warning.contains("Shared/accueil/Sent") && warning.contains("may not add messages"),
+        "{warning}"
+    );
+    assert!(as_bob.outbox_items(None).unwrap().is_empty(), "nothing left behind");
+    let to_alice = arrived(stack, &alice, "INBOX", &format!("{token} par bob"), 1);
+    assert_eq!(to_alice.len(), 1);
+    assert_eq!(to_alice[0]["sender"], bob.email.as_str());
+    assert_eq!(arrived(stack, &bob, "Sent", &token, 1).len(), 1);
+    assert_eq!(
+        arrived(stack, &alice, "Shared/accueil/Sent", &token, 2).len(),
+        2,
+        "nothing added by bob"
+    );
+}
+
+/// The server refuses: an unknown recipient is named and nothing leaves (the message stops
+/// in the outbox as failed, with why); a message over the size limit is told as such.
+#[tokio::test]
+async fn refusals_name_the_recipient_and_the_size_and_stop() {
+    let stack = Stack::shared();
+    let from = stack.add_user("refused-from").unwrap();
+    let ok = stack.add_user("refused-ok").unwrap();
+    let (_tmp, calame, password) = sending_account(stack, &from, stack.info.submission_port).await;
+    let mut draft = Draft {
+        to: to(&ok.email),
+        cc: to("personne-inconnue@example.test"),
+        subject: "Destinataire inconnu".into(),
+        text: "x".into(),
+        ..Default::default()
+    };
+    let err = calame
+        .send_with(&from.email, draft.clone(), &Origin::default(), Some(&password))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Refused, "{err}");
+    assert!(
+        err.to_string().contains("the recipient personne-inconnue@example.test"),
+        "{err}"
+    );
+    let items = calame.outbox_items(None).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].state, State::Failed);
+    assert_eq!(items[0].attempts, 1);
+    // It stays failed: a flush does not try it again.
+    calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert_eq!(calame.outbox_items(None).unwrap()[0].attempts, 1);
+    calame.drop_outbox_item(&items[0].message_id).unwrap();
+
+    draft.cc.clear();
+    draft.subject = "Trop gros".into();
+    draft.attachments.push(AttachmentFile {
+        name: "plan.bin".into(),
+        mime: None,
+        bytes: vec![7; 11 * 1024 * 1024],
+    });
+    let err = calame
+        .send_with(&from.email, draft, &Origin::default(), Some(&password))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+    assert_eq!(calame.outbox_items(None).unwrap()[0].state, State::Failed);
+    assert!(arrived(stack, &ok, "INBOX", "", 0).is_empty(), "nothing arrived");
+}
+
+/// Offline: sends queue with the error and a backoff; when the server is back, a flush sends
+/// each exactly once, and `watch` sends what is queued by itself.
+#[tokio::test]
+async fn offline_sends_queue_and_leave_once_when_the_server_returns() {
+    let stack = Stack::shared();
+    let from = stack.add_user("offline-from").unwrap();
+    let to_user = stack.add_user("offline-to").unwrap();
+    let proxy = CutProxy::start(stack.info.submission_port).unwrap();
+    let (_tmp, calame, password) = sending_account(stack, &from, proxy.port).await;
+    proxy.cut_after(0);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let draft = Draft {
+            to: to(&to_user.email),
+            subject: format!("Hors ligne {n}"),
+            text: "x".into(),
+            ..Default::default()
+        };
+        let outcome = calame
+            .send_with(&from.email, draft, &Origin::default(), Some(&password))
+            .await
+            .unwrap();
+        assert_eq!(outcome.status, "queued");
+        ids.push(outcome.message_id);
+    }
+    let items = calame.outbox_items(None).unwrap();
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        assert_eq!(item.state, State::Queued);
+        assert!(
+            item.last_error.as_deref().is_some_and(|e| e.contains("127.0.0.1")),
+            "{item:?}"
+        );
+        assert!(item.next_attempt.is_some(), "a backoff");
+    }
+    // Still cut: a flush changes nothing but the errors.
+    assert_eq!(
+        calame
+            .flush_outbox_with(&from.email, &password)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Network
+    );
+    proxy.cut_after(UNLIMITED);
+    let report = calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert_eq!(report.sent.len(), 3);
+    calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    let received = arrived(stack, &to_user, "INBOX", "Hors ligne", 3);
+    let mut got: Vec<String> = received
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().trim_matches(['<', '>']).to_owned())
+        .collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(got, ids, "each exactly once");
+
+    // Queued while offline, sent by `watch` once it is connected.
+    let queued = calame
+        .send_with(
+            &from.email,
+            Draft {
+                to: to(&to_user.email),
+                subject: "Parti tout seul".into(),
+                text: "x".into(),
+                ..Default::default()
+            },
+            &Origin::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watching = {
+        let email = from.email.clone();
+        let password = password.clone();
+        async move { calame.watch(&email, &password, |e| drop(tx.send(e))).await }
+    };
+    let wanted = queued.message_id.clone();
+    let sent_event = async {
+        while let Some(event) = rx.recv().await {
+            if let Event::Outbox {
+                message_id, sent: true, ..
+            } = &event
+            {
+                if *message_id == wanted {
+                    return event;
+                }
+            }
+        }
+        panic!("watch ended");
+    };
+    let event = tokio::select! {
+        e = sent_event => e,
+        r = watching => panic!("watch stopped: {r:?}"),
+        _ = tokio::time::sleep(Duration::from_secs(30)) => panic!("not sent within 30 s"),
+    };
+    assert!(
+        matches!(event, Event::Outbox { filed_in: Some(ref f), .. } if f == "Sent"),
+        "{event:?}"
+    );
+    assert_eq!(arrived(stack, &to_user, "INBOX", "Parti tout seul", 1).len(), 1);
 }

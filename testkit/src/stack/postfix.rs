@@ -59,7 +59,8 @@ alias_maps =
 alias_database =
 biff = no
 append_dot_mydomain = no
-message_size_limit = 52428800
+# 10 MiB: small enough for a test to go over it.
+message_size_limit = 10485760
 mailbox_size_limit = 0
 queue_run_delay = 5s
 minimal_backoff_time = 5s
@@ -75,7 +76,13 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = @SASL@
 smtpd_sasl_authenticated_header = no
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
-smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+# Recipients are checked at RCPT time by a probe through LMTP (Dovecot knows its users), as a
+# real server refuses an unknown local address up front.
+smtpd_recipient_restrictions = reject_unverified_recipient, permit_sasl_authenticated, reject
+unverified_recipient_reject_code = 550
+unverified_recipient_reject_reason = unknown recipient
+address_verify_poll_delay = 1s
+address_verify_poll_count = 10
 # Who may use which sender address: each agent their own, the service's delegates the
 # service's; addresses not listed (users added later) are their owner's to use.
 smtpd_sender_login_maps = texthash:@SENDER_LOGINS@

@@ -20,4 +20,16 @@ envelope_from: string, state: OutboxState, attempts: number, last_error: string 
 /**
  * RFC 3339, when it was queued.
  */
-queued_at: string, };
+queued_at: string, 
+/**
+ * RFC 3339: not before, after a failed attempt (backoff). `outbox flush` ignores it.
+ */
+next_attempt: string | null, 
+/**
+ * The folder the copy goes to (the identity's Sent); `None`: the account's own Sent.
+ */
+sent_folder: string | null, 
+/**
+ * Where the copy was filed, once it is.
+ */
+filed_in: string | null, };

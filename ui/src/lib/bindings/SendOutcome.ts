@@ -7,4 +7,12 @@ export type SendOutcome = { message_id: string,
 /**
  * `sent` (accepted by the server) or `queued` (it will leave on a later flush).
  */
-status: string, };
+status: string, 
+/**
+ * The folder the copy was filed in, once it is.
+ */
+filed_in: string | null, 
+/**
+ * Something the user should know about a sent message (its copy not filed where asked).
+ */
+warning: string | null, };

@@ -1,17 +1,24 @@
 //! Building a message to send, with lettre's builder: plain text, or HTML with its plain-text
-//! alternative; attachments with their MIME type and RFC 2231 names; a Message-ID of ours; the
+//! alternative (and the images it shows, as multipart/related); attachments with their MIME type and RFC 2231 names; a Message-ID of ours; the
 //! Date; French text encoded as RFC 2047 in headers and UTF-8 in bodies; Sender for a message
 //! sent on behalf of a service mailbox. Pure: no I/O.
+//!
+//! [`reply`] and [`forward`] make the draft of an answer to a cached message: recipients,
+//! a single `Re: `/`TR: ` prefix, threading headers, the original quoted (text, and its
+//! sanitised HTML when it has one), and for a forward the original's files.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
 use crate::envelope::Address;
 use crate::error::{Error, Result};
+use crate::message::{self, Headers, RemoteContent};
+use crate::thread::normalize_subject;
 
 /// A file joined to a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +27,14 @@ pub struct AttachmentFile {
     /// `None`: guessed from the name's extension.
     pub mime: Option<String>,
     pub bytes: Vec<u8>,
+}
+
+/// An image the HTML body shows through a `cid:` URL, sent next to it (multipart/related).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    /// Without angle brackets.
+    pub content_id: String,
+    pub file: AttachmentFile,
 }
 
 /// What the user wrote, ready to be built.
@@ -36,6 +51,8 @@ pub struct Draft {
     pub text: String,
     pub html: Option<String>,
     pub attachments: Vec<AttachmentFile>,
+    /// Images the HTML shows (`cid:` URLs); plain attachments when there is no HTML.
+    pub inline: Vec<InlineImage>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
 }
@@ -97,24 +114,9 @@ pub fn build(draft: &Draft, date: SystemTime) -> Result<Built> {
         let list: Vec<String> = draft.references.iter().map(|r| bracketed(r)).collect();
         builder = builder.references(list.join(" "));
     }
-    let alternative = |html: &String| MultiPart::alternative_plain_html(draft.text.clone(), html.clone());
-    let message = match (&draft.html, draft.attachments.is_empty()) {
-        (None, true) => builder.singlepart(SinglePart::plain(draft.text.clone())),
-        (Some(html), true) => builder.multipart(alternative(html)),
-        (html, false) => {
-            let mut mixed = match html {
-                Some(html) => MultiPart::mixed().multipart(alternative(html)),
-                None => MultiPart::mixed().singlepart(SinglePart::plain(draft.text.clone())),
-            };
-            for file in &draft.attachments {
-                let mime = file.mime.clone().unwrap_or_else(|| guess_mime(&file.name).to_owned());
-                let content_type = ContentType::parse(&mime)
-                    .or_else(|_| ContentType::parse("application/octet-stream"))
-                    .map_err(|e| Error::BadInput(format!("content type {mime:?}: {e}")))?;
-                mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(file.bytes.clone(), content_type));
-            }
-            builder.multipart(mixed)
-        }
+    let message = match content(draft)? {
+        Content::Single(part) => builder.singlepart(part),
+        Content::Multi(parts) => builder.multipart(parts),
     }
     .map_err(|e| Error::BadInput(format!("cannot build the message: {e}")))?;
     let envelope_from = draft.sender.as_ref().unwrap_or(from).email.clone();
@@ -124,6 +126,74 @@ pub fn build(draft: &Draft, date: SystemTime) -> Result<Built> {
         recipients,
         raw: message.formatted(),
     })
+}
+
+/// A message body: one part, or several.
+enum Content {
+    Single(SinglePart),
+    Multi(MultiPart),
+}
+
+/// The body of `draft`: its text, or its text and HTML as alternatives (the HTML with its
+/// inline images when it has some), then its attachments, all in a multipart/mixed.
+fn content(draft: &Draft) -> Result<Content> {
+    let text = || SinglePart::plain(draft.text.clone());
+    let body = match &draft.html {
+        None => Content::Single(text()),
+        Some(html) if draft.inline.is_empty() => {
+            Content::Multi(MultiPart::alternative_plain_html(draft.text.clone(), html.clone()))
+        }
+        Some(html) => {
+            let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
+            for image in &draft.inline {
+                let file = &image.file;
+                let part = Attachment::new_inline_with_name(image.content_id.clone(), file.name.clone());
+                related = related.singlepart(part.body(file_body(file), content_type(file)?));
+            }
+            Content::Multi(MultiPart::alternative().singlepart(text()).multipart(related))
+        }
+    };
+    // Without HTML to show them in, inline images are files like the others.
+    let loose = if draft.html.is_none() {
+        draft.inline.as_slice()
+    } else {
+        &[]
+    };
+    let mut files = draft.attachments.iter().chain(loose.iter().map(|i| &i.file)).peekable();
+    if files.peek().is_none() {
+        return Ok(body);
+    }
+    let mut mixed = match body {
+        Content::Single(part) => MultiPart::mixed().singlepart(part),
+        Content::Multi(parts) => MultiPart::mixed().multipart(parts),
+    };
+    for file in files {
+        mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(file_body(file), content_type(file)?));
+    }
+    Ok(Content::Multi(mixed))
+}
+
+/// The file's MIME type, as given or guessed from its name.
+fn mime_of(file: &AttachmentFile) -> String {
+    file.mime.clone().unwrap_or_else(|| guess_mime(&file.name).to_owned())
+}
+
+fn content_type(file: &AttachmentFile) -> Result<ContentType> {
+    let mime = mime_of(file);
+    ContentType::parse(&mime)
+        .or_else(|_| ContentType::parse("application/octet-stream"))
+        .map_err(|e| Error::BadInput(format!("content type {mime:?}: {e}")))
+}
+
+/// A file's bytes, base64-encoded; a joined message (`message/rfc822`) as it is (its line ends
+/// made CRLF) when it is 7-bit, since RFC 2046 forbids encoding it.
+fn file_body(file: &AttachmentFile) -> Body {
+    let is_message = mime_of(file).trim().to_ascii_lowercase().starts_with("message/");
+    is_message
+        .then(|| String::from_utf8(file.bytes.clone()).ok())
+        .flatten()
+        .and_then(|text| Body::new_with_encoding(text, ContentTransferEncoding::SevenBit).ok())
+        .unwrap_or_else(|| Body::new(file.bytes.clone()))
 }
 
 fn mailbox(a: &Address) -> Result<Mailbox> {
@@ -160,29 +230,435 @@ fn new_message_id(from: &str, date: SystemTime) -> String {
     format!("{hex}@{domain}")
 }
 
+/// Common office files: extension and MIME type (the first extension of a type is its usual one).
+const TYPES: &[(&str, &str)] = &[
+    ("pdf", "application/pdf"),
+    ("txt", "text/plain; charset=utf-8"),
+    ("csv", "text/csv; charset=utf-8"),
+    ("html", "text/html; charset=utf-8"),
+    ("htm", "text/html; charset=utf-8"),
+    ("ics", "text/calendar; charset=utf-8"),
+    ("eml", "message/rfc822"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    ("doc", "application/msword"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("xls", "application/vnd.ms-excel"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    ("zip", "application/zip"),
+];
+
 /// The MIME type of common office files, by extension; `application/octet-stream` otherwise.
 pub fn guess_mime(name: &str) -> &'static str {
     let ext = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "txt" => "text/plain; charset=utf-8",
-        "csv" => "text/csv; charset=utf-8",
-        "html" | "htm" => "text/html; charset=utf-8",
-        "ics" => "text/calendar; charset=utf-8",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xls" => "application/vnd.ms-excel",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
+    TYPES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map_or("application/octet-stream", |(_, mime)| mime)
+}
+
+/// The usual extension of a `type/subtype`, for a file that came without a name.
+fn extension(mime: &str) -> Option<&'static str> {
+    TYPES
+        .iter()
+        .find(|(_, m)| m.split(';').next().is_some_and(|t| t.eq_ignore_ascii_case(mime)))
+        .map(|(e, _)| *e)
+}
+
+/// Whom a reply goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// The author: Reply-To, else From (for a message of ours, its recipients).
+    Reply,
+    /// The author, and in Cc everyone else the original went to (To and Cc), but us.
+    ReplyAll,
+}
+
+/// The most message ids a draft's References keeps: the thread's root and the latest ones.
+const MAX_REFERENCES: usize = 21;
+/// The longest message id (or `cid:`) carried over; longer ones are dropped.
+const MAX_ID: usize = 250;
+/// What heads the original in a forward.
+const FORWARDED: &str = "-------- Message transféré --------";
+
+/// The draft of a reply from `me` to `raw` (a cached message, RFC 5322 bytes): `text` then the
+/// original quoted under a French attribution line, as text, and as HTML when the original has
+/// an HTML body (its sanitised HTML, in a `<blockquote type="cite">`, with the images it shows).
+/// Subject with a single `Re: `; In-Reply-To and References thread it under the original.
+///
+/// `me` is the identity answering; it and the account's other addresses (`my_addresses`) are
+/// left out of a reply-all. Replying to a message of ours (in Sent) answers its recipients.
+/// Broken input gives what could be made of it; empty input is refused.
+pub fn reply(raw: &[u8], kind: ReplyKind, me: &Address, my_addresses: &[String], text: &str) -> Result<Draft> {
+    let original = read_original(raw)?;
+    let h = &original.headers;
+    let (to, cc) = reply_recipients(h, kind, &Mine::new(me, my_addresses));
+    let attribution = attribution(h);
+    let quoted = quote(original.text.as_deref().unwrap_or_default());
+    let html = original.html.as_deref().map(|html| {
+        format!(
+            "{}<div class=\"moz-cite-prefix\">{}</div>\n<blockquote type=\"cite\">{html}</blockquote>\n",
+            lead_html(text),
+            escape(&attribution)
+        )
+    });
+    let (inline, _) = files(raw, original.html.as_deref(), false);
+    Ok(Draft {
+        from: Some(me.clone()),
+        to,
+        cc,
+        subject: prefixed("Re: ", h.subject.as_deref()),
+        text: format!("{}{attribution}\n{quoted}", lead(text)),
+        html,
+        inline,
+        in_reply_to: h.message_id.clone().filter(|id| valid_id(id)),
+        references: references(h),
+        ..Draft::default()
+    })
+}
+
+/// The draft of a forward of `raw` (a cached message) from `me` to `to`: `text`, then the
+/// original under a `Message transféré` block (Sujet, Date, De, Pour, Cc), as text, and as
+/// HTML (sanitised) when it has some; with the original's files, byte for byte, and the images
+/// its HTML shows. Subject with a single `TR: `; References (not In-Reply-To) tie it to the
+/// original's thread. Empty input is refused.
+pub fn forward(raw: &[u8], me: &Address, to: Vec<Address>, text: &str) -> Result<Draft> {
+    let original = read_original(raw)?;
+    let h = &original.headers;
+    let fields: Vec<(&str, String)> = [
+        ("Sujet", h.subject.clone().unwrap_or_default()),
+        ("Date", h.date.as_deref().and_then(french_date).unwrap_or_default()),
+        ("De", display_list(&h.from)),
+        ("Pour", display_list(&h.to)),
+        ("Cc", display_list(&h.cc)),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
+    let mut body = lead(text);
+    body.push_str(FORWARDED);
+    body.push('\n');
+    for (name, value) in &fields {
+        body.push_str(&format!("{name} : {value}\n"));
+    }
+    body.push('\n');
+    if let Some(original_text) = original.text.as_deref().filter(|t| !t.is_empty()) {
+        body.push_str(original_text);
+        body.push('\n');
+    }
+    let html = original.html.as_deref().map(|html| {
+        let fields: String = fields
+            .iter()
+            .map(|(name, value)| format!("<b>{name} :</b> {}<br>\n", escape(value)))
+            .collect();
+        format!(
+            "{}<div class=\"moz-forward-container\">{FORWARDED}<br>\n{fields}<br>\n{html}\n</div>\n",
+            lead_html(text)
+        )
+    });
+    let (inline, attachments) = files(raw, original.html.as_deref(), true);
+    Ok(Draft {
+        from: Some(me.clone()),
+        to,
+        subject: prefixed("TR: ", h.subject.as_deref()),
+        text: body,
+        html,
+        attachments,
+        inline,
+        references: references(h),
+        ..Draft::default()
+    })
+}
+
+fn read_original(raw: &[u8]) -> Result<message::Message> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::BadInput("the original message is empty".into()));
+    }
+    Ok(message::read(raw, RemoteContent::Block))
+}
+
+/// The addresses of the account, compared without regard to case.
+struct Mine(HashSet<String>);
+
+impl Mine {
+    fn new(me: &Address, others: &[String]) -> Mine {
+        Mine(
+            std::iter::once(&me.email)
+                .chain(others)
+                .map(|e| address_key(e))
+                .collect(),
+        )
+    }
+
+    fn contains(&self, a: &Address) -> bool {
+        self.0.contains(&address_key(&a.email))
+    }
+}
+
+fn address_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// To and Cc of a reply; each address once, only addresses a message can go to.
+fn reply_recipients(h: &Headers, kind: ReplyKind, mine: &Mine) -> (Vec<Address>, Vec<Address>) {
+    let from_me = h.from.iter().any(|a| mine.contains(a));
+    let authors: Vec<&Address> = if from_me {
+        let others: Vec<&Address> = h.to.iter().filter(|a| !mine.contains(a)).collect();
+        // A note to self answers itself.
+        if others.is_empty() {
+            h.to.iter().collect()
+        } else {
+            others
+        }
+    } else if !h.reply_to.is_empty() {
+        h.reply_to.iter().collect()
+    } else if !h.from.is_empty() {
+        h.from.iter().collect()
+    } else {
+        h.sender.iter().collect()
+    };
+    let mut seen = HashSet::new();
+    let to = unique(authors, &mut seen);
+    let cc = match kind {
+        ReplyKind::Reply => Vec::new(),
+        ReplyKind::ReplyAll => unique(h.to.iter().chain(&h.cc).filter(|a| !mine.contains(a)), &mut seen),
+    };
+    (to, cc)
+}
+
+/// The addresses not `seen` yet (which they then are), in order, without those that are not
+/// addresses (a group's name, garbage).
+fn unique<'a>(addresses: impl IntoIterator<Item = &'a Address>, seen: &mut HashSet<String>) -> Vec<Address> {
+    addresses
+        .into_iter()
+        .filter(|a| a.email.trim().parse::<lettre::Address>().is_ok())
+        .filter(|a| seen.insert(address_key(&a.email)))
+        .map(|a| Address {
+            name: a.name.clone(),
+            email: a.email.trim().to_owned(),
+        })
+        .collect()
+}
+
+/// `prefix` and the subject without its reply and forward prefixes (`RE : TR: x` → `Re: x`).
+fn prefixed(prefix: &str, subject: Option<&str>) -> String {
+    let subject = normalize_subject(subject.unwrap_or_default());
+    if subject.is_empty() {
+        prefix.trim_end().to_owned()
+    } else {
+        format!("{prefix}{subject}")
+    }
+}
+
+/// The original's References (else its single In-Reply-To), then its Message-ID: each once,
+/// the root and the latest ones when there are too many.
+fn references(h: &Headers) -> Vec<String> {
+    let parents: &[String] = match (h.references.as_slice(), h.in_reply_to.as_slice()) {
+        ([], [parent]) => std::slice::from_ref(parent),
+        (references, _) => references,
+    };
+    let own = h.message_id.as_deref().filter(|id| valid_id(id));
+    let mut seen: HashSet<&str> = own.into_iter().collect();
+    let mut ids: Vec<String> = parents
+        .iter()
+        .map(String::as_str)
+        .filter(|id| valid_id(id) && seen.insert(id))
+        .chain(own)
+        .map(str::to_owned)
+        .collect();
+    if ids.len() > MAX_REFERENCES {
+        let latest = ids.split_off(ids.len() - (MAX_REFERENCES - 1));
+        ids.truncate(1);
+        ids.extend(latest);
+    }
+    ids
+}
+
+/// A message or content id we can write back in a header: visible ASCII, no angle brackets.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+}
+
+/// `Le 15/03/2027 à 09:00, Alice Martin <alice@example.test> a écrit :`, the time as the
+/// sender's clock showed it.
+fn attribution(h: &Headers) -> String {
+    let mut author = display_list(&h.from);
+    if author.is_empty() {
+        author = h.sender.as_ref().map(display).unwrap_or_default();
+    }
+    if author.is_empty() {
+        author = "(expéditeur inconnu)".into();
+    }
+    match h.date.as_deref().and_then(french_date) {
+        Some(date) => format!("Le {date}, {author} a écrit :"),
+        None => format!("{author} a écrit :"),
+    }
+}
+
+/// `15/03/2027 à 09:00` from an RFC 3339 date, in its own offset.
+fn french_date(rfc3339: &str) -> Option<String> {
+    let date = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
+    Some(date.format("%d/%m/%Y à %H:%M").to_string())
+}
+
+/// `Name <address>`, or the address alone.
+fn display(a: &Address) -> String {
+    match a.name.as_deref().filter(|n| *n != a.email) {
+        Some(name) if !a.email.is_empty() => format!("{name} <{}>", a.email),
+        Some(name) => name.to_owned(),
+        None => a.email.clone(),
+    }
+}
+
+fn display_list(addresses: &[Address]) -> String {
+    addresses.iter().map(display).collect::<Vec<_>>().join(", ")
+}
+
+/// Every line of `text` quoted the way Thunderbird does: `> ` in front, already quoted lines
+/// included (`> > `), empty lines as `>`.
+fn quote(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                ">\n".to_owned()
+            } else {
+                format!("> {line}\n")
+            }
+        })
+        .collect()
+}
+
+/// What the user wrote, followed by a blank line; nothing when they wrote nothing.
+fn lead(text: &str) -> String {
+    let text = text.trim_end_matches(['\r', '\n']);
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{text}\n\n")
+    }
+}
+
+/// What the user wrote, as HTML.
+fn lead_html(text: &str) -> String {
+    let text = text.trim_end_matches(['\r', '\n']);
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = text.lines().map(escape).collect();
+    format!("<div>{}</div>\n<br>\n", lines.join("<br>\n"))
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The original's files for a draft whose HTML quotes `html`: the images that HTML shows
+/// (`cid:`), and when `all`, every other file too, as attachments.
+fn files(raw: &[u8], html: Option<&str>, all: bool) -> (Vec<InlineImage>, Vec<AttachmentFile>) {
+    let shown = html.map(content_ids).unwrap_or_default();
+    let is_shown = |a: &message::Attachment| a.content_id.as_ref().is_some_and(|id| shown.contains(id));
+    let (mut inline, mut attachments) = (Vec::new(), Vec::new());
+    if shown.is_empty() && !all {
+        return (inline, attachments);
+    }
+    let mut placed = HashSet::new();
+    for (n, (a, bytes)) in message::attachments(raw, |a| all || is_shown(a))
+        .into_iter()
+        .enumerate()
+    {
+        let file = attachment_file(&a, bytes, n + 1);
+        match a.content_id {
+            Some(id) if shown.contains(&id) && valid_id(&id) && placed.insert(id.clone()) => {
+                inline.push(InlineImage { content_id: id, file })
+            }
+            _ if all => attachments.push(file),
+            _ => {}
+        }
+    }
+    (inline, attachments)
+}
+
+/// The content ids `cid:` URLs of sanitised HTML refer to, decoded (RFC 2392).
+fn content_ids(html: &str) -> HashSet<String> {
+    let lower = html.to_ascii_lowercase();
+    lower
+        .match_indices("cid:")
+        .filter_map(|(at, scheme)| {
+            let rest = html.get(at + scheme.len()..)?;
+            let end = rest
+                .find(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '<' | '>') || c.is_whitespace())
+                .unwrap_or(rest.len());
+            let url = rest.get(..end)?.replace("&amp;", "&");
+            Some(percent_decoded(&url)).filter(|id| !id.is_empty())
+        })
+        .collect()
+}
+
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file of the original as a draft carries it: its name (one made up when it had none), its
+/// type, its decoded bytes.
+fn attachment_file(a: &message::Attachment, bytes: Vec<u8>, n: usize) -> AttachmentFile {
+    let name = a.name.clone().unwrap_or_else(|| match extension(&a.mime) {
+        Some(ext) => format!("piece-jointe-{n}.{ext}"),
+        None => format!("piece-jointe-{n}"),
+    });
+    // The listing does not carry a text's charset: say UTF-8 when it is.
+    let mime = if a.mime.starts_with("text/") && std::str::from_utf8(&bytes).is_ok() {
+        format!("{}; charset=utf-8", a.mime)
+    } else {
+        a.mime.clone()
+    };
+    AttachmentFile {
+        name,
+        mime: Some(mime),
+        bytes,
     }
 }
 
@@ -333,5 +809,413 @@ mod tests {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         assert_eq!(guess_mime("sans extension"), "application/octet-stream");
+    }
+
+    fn me() -> Address {
+        addr("Hélène Lefèvre", "helene.lefevre@mairie.test")
+    }
+
+    /// A plain-text message with the given header lines and body.
+    fn original(headers: &[&str], body: &str) -> Vec<u8> {
+        let mut raw = String::new();
+        for h in headers {
+            raw.push_str(h);
+            raw.push_str("\r\n");
+        }
+        raw.push_str("Content-Type: text/plain; charset=utf-8\r\n\r\n");
+        raw.push_str(&body.replace('\n', "\r\n"));
+        raw.into_bytes()
+    }
+
+    fn emails(addresses: &[Address]) -> Vec<&str> {
+        addresses.iter().map(|a| a.email.as_str()).collect()
+    }
+
+    #[test]
+    fn replies_and_forwards_get_a_single_prefix() {
+        let cases = [
+            ("RE : TR: Fwd: Réunion", "Re: Réunion", "TR: Réunion"),
+            ("Réf. : AW: Fw: Dossier 12", "Re: Dossier 12", "TR: Dossier 12"),
+            (
+                "=?utf-8?q?RE=C2=A0:_Re:_Permis_n=C2=B042?=",
+                "Re: Permis n°42",
+                "TR: Permis n°42",
+            ),
+            ("Réunion", "Re: Réunion", "TR: Réunion"),
+            ("Re:", "Re:", "TR:"),
+        ];
+        for (subject, replied, forwarded) in cases {
+            let raw = original(&["From: alice@example.test", &format!("Subject: {subject}")], "x\n");
+            let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+            let f = forward(&raw, &me(), vec![], "").unwrap();
+            assert_eq!(
+                (r.subject.as_str(), f.subject.as_str()),
+                (replied, forwarded),
+                "{subject:?}"
+            );
+        }
+        let raw = original(&["From: alice@example.test"], "sans objet\n");
+        assert_eq!(reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap().subject, "Re:");
+    }
+
+    #[test]
+    fn threading_headers_follow_the_original() {
+        let raw = original(
+            &[
+                "From: alice@example.test",
+                "Message-ID: <c@x>",
+                "In-Reply-To: <b@x>",
+                "References: <root@x> <a@x> <c@x>\r\n <a@x> <b@x>",
+            ],
+            "x\n",
+        );
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+        assert_eq!(r.in_reply_to.as_deref(), Some("c@x"));
+        assert_eq!(r.references, vec!["root@x", "a@x", "b@x", "c@x"]);
+        let f = forward(&raw, &me(), vec![], "").unwrap();
+        assert_eq!(f.in_reply_to, None, "a forward answers nothing");
+        assert_eq!(f.references, vec!["root@x", "a@x", "b@x", "c@x"]);
+
+        // No References: the single In-Reply-To stands in (RFC 5322 3.6.4).
+        let raw = original(&["From: a@x", "Message-ID: <c@x>", "In-Reply-To: <p@x>"], "x\n");
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+        assert_eq!(r.references, vec!["p@x", "c@x"]);
+
+        // A very long thread keeps its root and the latest ones.
+        let long: Vec<String> = (0..40).map(|i| format!("<r{i}@x>")).collect();
+        let refs = format!("References: {}", long.join("\r\n "));
+        let raw = original(&["From: a@x", "Message-ID: <c@x>", &refs], "x\n");
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+        let mut expected: Vec<String> = vec!["r0@x".into()];
+        expected.extend((21..40).map(|i| format!("r{i}@x")));
+        expected.push("c@x".into());
+        assert_eq!(r.references, expected);
+
+        // And the built reply carries them.
+        let built = build(
+            &Draft {
+                to: vec![addr("A", "a@x.test")],
+                ..r
+            },
+            date(),
+        )
+        .unwrap();
+        let msg = MessageParser::default().parse(&built.raw).unwrap();
+        assert_eq!(msg.in_reply_to().as_text(), Some("c@x"));
+        assert_eq!(msg.references().as_text_list().map(|l| l.len()), Some(21));
+    }
+
+    #[test]
+    fn reply_all_leaves_me_and_duplicates_out_and_respects_reply_to() {
+        let raw = original(
+            &[
+                "From: Alice Martin <alice@example.test>",
+                "Reply-To: Service Urbanisme <urbanisme@example.test>",
+                "To: Moi <Helene.Lefevre@Mairie.test>, Bob <bob@example.test>, Liste:;",
+                "Cc: alias@MAIRIE.test, BOB@example.test, Carol <carol@example.test>, urbanisme@example.test",
+                "Subject: Permis",
+            ],
+            "x\n",
+        );
+        let mine = ["ALIAS@mairie.test".to_owned()];
+        let r = reply(&raw, ReplyKind::Reply, &me(), &mine, "").unwrap();
+        assert_eq!(r.to, vec![addr("Service Urbanisme", "urbanisme@example.test")]);
+        assert!(r.cc.is_empty());
+        assert_eq!(r.from, Some(me()));
+        let all = reply(&raw, ReplyKind::ReplyAll, &me(), &mine, "").unwrap();
+        assert_eq!(emails(&all.to), vec!["urbanisme@example.test"]);
+        assert_eq!(emails(&all.cc), vec!["bob@example.test", "carol@example.test"]);
+        assert_eq!(all.cc[0].name.as_deref(), Some("Bob"), "the first spelling is kept");
+
+        // Without Reply-To: the author.
+        let raw = original(
+            &[
+                "From: Alice Martin <alice@example.test>",
+                "To: helene.lefevre@mairie.test, bob@example.test",
+            ],
+            "x\n",
+        );
+        let all = reply(&raw, ReplyKind::ReplyAll, &me(), &[], "").unwrap();
+        assert_eq!(emails(&all.to), vec!["alice@example.test"]);
+        assert_eq!(emails(&all.cc), vec!["bob@example.test"]);
+
+        // My own message (Sent): the answer goes to its recipients.
+        let raw = original(
+            &[
+                "From: Hélène <helene.lefevre@mairie.test>",
+                "To: bob@example.test, alias@mairie.test",
+                "Cc: carol@example.test",
+            ],
+            "x\n",
+        );
+        let r = reply(&raw, ReplyKind::Reply, &me(), &mine, "").unwrap();
+        assert_eq!((emails(&r.to), emails(&r.cc)), (vec!["bob@example.test"], vec![]));
+        let all = reply(&raw, ReplyKind::ReplyAll, &me(), &mine, "").unwrap();
+        assert_eq!(
+            (emails(&all.to), emails(&all.cc)),
+            (vec!["bob@example.test"], vec!["carol@example.test"])
+        );
+    }
+
+    #[test]
+    fn replies_quote_every_line_under_a_french_attribution() {
+        let raw = original(
+            &[
+                "From: Alice Martin <alice@example.test>",
+                "Date: Mon, 15 Mar 2027 09:00:00 +0100",
+                "Subject: Dossier",
+            ],
+            "Bonjour,\n\n> Le dossier est-il complet ?\n>> Oui\nMerci\n",
+        );
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "Entendu.\nCordialement\n\n").unwrap();
+        assert_eq!(
+            r.text,
+            "Entendu.\nCordialement\n\n\
+             Le 15/03/2027 à 09:00, Alice Martin <alice@example.test> a écrit :\n\
+             > Bonjour,\n\
+             >\n\
+             > > Le dossier est-il complet ?\n\
+             > >> Oui\n\
+             > Merci\n"
+        );
+        assert_eq!(r.html, None, "a text message gets a text reply");
+        assert!(r.attachments.is_empty() && r.inline.is_empty());
+
+        // The date as the sender's clock showed it; no text from the user: the quote alone.
+        let raw = original(
+            &["From: bob@example.test", "Date: Tue, 16 Mar 2027 23:30:00 -0500"],
+            "Oui.\n",
+        );
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+        assert_eq!(r.text, "Le 16/03/2027 à 23:30, bob@example.test a écrit :\n> Oui.\n");
+    }
+
+    fn html_original() -> Vec<u8> {
+        let html = "<p>Bonjour <b>à tous</b></p><script>alert(1)</script>\
+                    <img src=\"https://tracker.example/p.gif\"><p onclick=\"x()\">Fin</p>";
+        format!(
+            "From: Alice Martin <alice@example.test>\r\n\
+             Date: Mon, 15 Mar 2027 09:00:00 +0100\r\n\
+             Subject: Compte rendu\r\n\
+             Message-ID: <cr@example.test>\r\n\
+             Content-Type: multipart/alternative; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour à tous\r\nFin\r\n\
+             --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn html_replies_quote_the_sanitised_html_and_escape_the_user() {
+        let raw = html_original();
+        let sanitised = message::read(&raw, RemoteContent::Block).html.unwrap();
+        assert!(sanitised.contains("<b>à tous</b>"));
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "Merci <b>Alice</b> & co\nà bientôt").unwrap();
+        let html = r.html.unwrap();
+        assert_eq!(
+            html,
+            format!(
+                "<div>Merci &lt;b&gt;Alice&lt;/b&gt; &amp; co<br>\nà bientôt</div>\n<br>\n\
+                 <div class=\"moz-cite-prefix\">Le 15/03/2027 à 09:00, Alice Martin \
+                 &lt;alice@example.test&gt; a écrit :</div>\n\
+                 <blockquote type=\"cite\">{sanitised}</blockquote>\n"
+            )
+        );
+        for hostile in ["script", "alert", "tracker.example", "onclick"] {
+            assert!(!html.contains(hostile), "{hostile} in {html}");
+        }
+        assert_eq!(
+            r.text,
+            "Merci <b>Alice</b> & co\nà bientôt\n\n\
+             Le 15/03/2027 à 09:00, Alice Martin <alice@example.test> a écrit :\n\
+             > Bonjour à tous\n> Fin\n"
+        );
+        let f = forward(&raw, &me(), vec![], "").unwrap();
+        assert_eq!(
+            f.html.unwrap(),
+            format!(
+                "<div class=\"moz-forward-container\">-------- Message transféré --------<br>\n\
+                 <b>Sujet :</b> Compte rendu<br>\n\
+                 <b>Date :</b> 15/03/2027 à 09:00<br>\n\
+                 <b>De :</b> Alice Martin &lt;alice@example.test&gt;<br>\n<br>\n{sanitised}\n</div>\n"
+            )
+        );
+    }
+
+    #[test]
+    fn forwards_keep_the_files_byte_for_byte() {
+        let pdf = b"%PDF-1.4 pas vraiment\x00\xff".to_vec();
+        let odt: Vec<u8> = (0..=255u8).collect();
+        let logo = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+        let complaint = b"From: a@example.test\r\nSubject: Plainte\r\n\r\nBruit la nuit.\r\n".to_vec();
+        let sent = Draft {
+            html: Some("<p>Bonjour,</p><img src=\"cid:logo@mairie.test\" alt=\"Mairie\">".into()),
+            text: "Bonjour,\n".into(),
+            subject: "RE: Réunion du conseil".into(),
+            attachments: vec![
+                AttachmentFile {
+                    name: "compte-rendu réunion n°3.pdf".into(),
+                    mime: None,
+                    bytes: pdf.clone(),
+                },
+                AttachmentFile {
+                    name: "Délibération – été 2027.odt".into(),
+                    mime: None,
+                    bytes: odt.clone(),
+                },
+                AttachmentFile {
+                    name: "plainte.eml".into(),
+                    mime: None,
+                    bytes: complaint.clone(),
+                },
+            ],
+            inline: vec![InlineImage {
+                content_id: "logo@mairie.test".into(),
+                file: AttachmentFile {
+                    name: "logo.png".into(),
+                    mime: None,
+                    bytes: logo.clone(),
+                },
+            }],
+            bcc: vec![],
+            ..draft()
+        };
+        let raw = build(&sent, date()).unwrap().raw;
+        let message_id = message::read(&raw, RemoteContent::Block).headers.message_id.unwrap();
+
+        let to = vec![addr("Service Urbanisme", "urbanisme@example.test")];
+        let f = forward(&raw, &me(), to.clone(), "Pour information.").unwrap();
+        let file = |name: &str, mime: &str, bytes: &[u8]| AttachmentFile {
+            name: name.into(),
+            mime: Some(mime.into()),
+            bytes: bytes.to_vec(),
+        };
+        assert_eq!(
+            f.attachments,
+            vec![
+                file("compte-rendu réunion n°3.pdf", "application/pdf", &pdf),
+                file(
+                    "Délibération – été 2027.odt",
+                    "application/vnd.oasis.opendocument.text",
+                    &odt
+                ),
+                file("plainte.eml", "message/rfc822", &complaint),
+            ]
+        );
+        assert_eq!(
+            f.inline,
+            vec![InlineImage {
+                content_id: "logo@mairie.test".into(),
+                file: file("logo.png", "image/png", &logo),
+            }]
+        );
+        assert_eq!((f.to.clone(), f.from.clone()), (to, Some(me())));
+        assert_eq!(f.subject, "TR: Réunion du conseil");
+        assert_eq!((f.in_reply_to.clone(), f.references.clone()), (None, vec![message_id]));
+        assert_eq!(
+            f.text,
+            "Pour information.\n\n\
+             -------- Message transféré --------\n\
+             Sujet : RE: Réunion du conseil\n\
+             Date : 14/03/2027 à 04:53\n\
+             De : Hélène Lefèvre <alice@example.test>\n\
+             Pour : Service Urbanisme <bob@example.test>\n\n\
+             Bonjour,\n"
+        );
+        assert!(f
+            .html
+            .as_deref()
+            .is_some_and(|h| h.contains("src=\"cid:logo@mairie.test\"")));
+
+        // Sent, then read again: the same names, types and bytes, the logo shown inline.
+        let forwarded = build(&f, date()).unwrap().raw;
+        let read = message::read(&forwarded, RemoteContent::Block);
+        let listed: Vec<(Option<&str>, &str, bool)> = read
+            .attachments
+            .iter()
+            .map(|a| (a.name.as_deref(), a.mime.as_str(), a.inline))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                (Some("logo.png"), "image/png", true),
+                (Some("compte-rendu réunion n°3.pdf"), "application/pdf", false),
+                (
+                    Some("Délibération – été 2027.odt"),
+                    "application/vnd.oasis.opendocument.text",
+                    false
+                ),
+                (Some("plainte.eml"), "message/rfc822", false),
+            ]
+        );
+        assert_eq!(read.attachments[0].content_id.as_deref(), Some("logo@mairie.test"));
+        for (a, bytes) in read.attachments.iter().zip([&logo, &pdf, &odt, &complaint]) {
+            assert_eq!(
+                &message::attachment(&forwarded, &a.part).unwrap().1,
+                bytes,
+                "{:?}",
+                a.name
+            );
+        }
+        let eml_head = "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit";
+        assert!(
+            String::from_utf8_lossy(&forwarded).contains(eml_head),
+            "a joined message is not encoded (RFC 2046)"
+        );
+
+        // A reply carries the image its quote shows, not the files.
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "Merci").unwrap();
+        assert!(r.attachments.is_empty());
+        assert_eq!(r.inline, f.inline);
+    }
+
+    #[test]
+    fn cid_urls_are_decoded() {
+        let html = "<img src=\"cid:logo%40mairie.test\"><img src=\"CID:a&amp;b%+5\"><a href=\"x\">cid:</a>";
+        let ids = content_ids(html);
+        let mut ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec!["a&b%+5", "logo@mairie.test"]);
+    }
+
+    #[test]
+    fn broken_originals_give_a_draft_or_bad_input() {
+        // No Message-ID, no From: nothing to thread under, nobody to answer yet.
+        let raw = original(
+            &["Subject: Re: Question", "To: helene.lefevre@mairie.test"],
+            "Bonjour\n",
+        );
+        let r = reply(&raw, ReplyKind::ReplyAll, &me(), &[], "Oui").unwrap();
+        assert_eq!((r.in_reply_to.clone(), r.references.clone()), (None, vec![]));
+        assert!(r.to.is_empty() && r.cc.is_empty());
+        assert_eq!(r.subject, "Re: Question");
+        assert_eq!(r.text, "Oui\n\n(expéditeur inconnu) a écrit :\n> Bonjour\n");
+        let to = vec![addr("Bob", "bob@example.test")];
+        assert!(build(&Draft { to, ..r }, date()).is_ok(), "usable once addressed");
+
+        // No Message-ID but a parent: the thread is kept.
+        let raw = original(&["From: a@example.test", "References: <root@x>"], "x\n");
+        let r = reply(&raw, ReplyKind::Reply, &me(), &[], "").unwrap();
+        assert_eq!((r.in_reply_to, r.references), (None, vec!["root@x".to_owned()]));
+        let f = forward(&raw, &me(), vec![], "").unwrap();
+        assert_eq!(f.references, vec!["root@x".to_owned()]);
+
+        for empty in [&b""[..], b" \r\n\r\n"] {
+            let err = reply(empty, ReplyKind::Reply, &me(), &[], "x").unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::BadInput);
+            let err = forward(empty, &me(), vec![], "x").unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::BadInput);
+        }
+        for garbage in [
+            &b"\xff\xfe\x00garbage"[..],
+            b"From: <<<>>>\r\nMessage-ID: <a b\x01>\r\n\r\n",
+            b"From: a@example.test\r\nContent-Type: multipart/mixed\r\n\r\n--x\r\nno boundary",
+            b"Content-Type: multipart/related; boundary=x\r\n\r\n--x\r\nContent-ID: <\xff>\r\n\r\n",
+        ] {
+            let r = reply(garbage, ReplyKind::ReplyAll, &me(), &[], "x").unwrap();
+            assert!(r.to.iter().chain(&r.cc).all(|a| a.email.contains('@')));
+            assert!(r.references.iter().all(|id| valid_id(id)));
+            forward(garbage, &me(), vec![], "x").unwrap();
+        }
     }
 }

@@ -259,6 +259,25 @@ pub fn attachment(raw: &[u8], part: &str) -> Option<(Attachment, Vec<u8>)> {
     Some((leaf.attachment_with(&bytes), bytes))
 }
 
+/// The attachments of a raw message that `wanted` picks, as [`read`] lists them, each with its
+/// decoded bytes: what a forward carries. The message is parsed once, and only the parts picked
+/// are copied.
+pub fn attachments(raw: &[u8], mut wanted: impl FnMut(&Attachment) -> bool) -> Vec<(Attachment, Vec<u8>)> {
+    let Some(parsed) = MessageParser::default().parse(raw) else {
+        return Vec::new();
+    };
+    let mut leaves = parts::leaves(&parsed, raw);
+    bodies_or_stand_in(&parsed, raw, &mut leaves);
+    leaves
+        .iter()
+        .filter(|l| !l.body && wanted(&l.attachment()))
+        .map(|l| {
+            let bytes = l.decoded();
+            (l.attachment_with(&bytes), bytes)
+        })
+        .collect()
+}
+
 /// What we show for bytes in which mail-parser found no header at all: the bytes as text.
 fn unparsed(raw: &[u8]) -> Message {
     let (text, truncated) = text::lossy_bounded(raw);

@@ -67,6 +67,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reply to a message (from a service mailbox's folder: on the service's behalf, unless
+    /// --from or --on-behalf-of says otherwise); the original is marked answered.
+    Reply {
+        folder: String,
+        uid: u32,
+        /// Reply to all: the author in To, the other recipients in Cc.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        answer: AnswerArgs,
+    },
+    /// Forward a message with its attachments.
+    Forward {
+        folder: String,
+        uid: u32,
+        /// Recipients, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        to: Vec<String>,
+        #[command(flatten)]
+        answer: AnswerArgs,
+    },
     /// What waits in the outbox; `outbox flush` sends it now.
     Outbox {
         #[command(subcommand)]
@@ -189,6 +210,27 @@ pub struct Page {
     pub limit: usize,
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+}
+
+/// What the user adds to a reply or a forward.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    #[arg(long, value_name = "ADDR", conflicts_with = "on_behalf_of")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "SERVICE")]
+    pub on_behalf_of: Option<String>,
+    /// More recipients in Cc, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub cc: Vec<String>,
+    /// The text above the quoted message.
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    #[arg(long, value_name = "PATH")]
+    pub attach: Vec<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,13 +7,16 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use calame_core::{
-    AccountSetup, AccountSummary, Action, Address, AllowRemote, Calame, Envelope, Error, ErrorKind, FolderChange,
-    Identity, Lang, SearchRequest, Secret, SendMode, TlsMode,
+    AccountSetup, AccountSummary, Action, Address, AllowRemote, Answer, AnswerText, Answering, Calame, Envelope, Error,
+    ErrorKind, FolderChange, Identity, Lang, SearchRequest, Secret, SendMode, TlsMode,
 };
 use clap::Parser;
 use serde::Serialize;
 
-use args::{AccountCommand, AddArgs, AllowRemoteCommand, Cli, Command, FolderCommand, IdentityCommand, OutboxCommand};
+use args::{
+    AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, Cli, Command, FolderCommand, IdentityCommand,
+    OutboxCommand,
+};
 
 fn main() -> ExitCode {
     init_logging();
@@ -155,26 +158,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             attach,
             json,
         } => {
-            let text = match (body, body_file) {
-                (Some(text), _) => text,
-                (None, Some(path)) => std::fs::read_to_string(&path)
-                    .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?,
-                (None, None) => String::new(),
-            };
-            let mut attachments = Vec::new();
-            for path in attach {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?;
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "piece-jointe".into());
-                attachments.push(calame_core::compose::AttachmentFile {
-                    name,
-                    mime: None,
-                    bytes,
-                });
-            }
+            let text = body_text(body, body_file)?;
+            let attachments = attachment_files(attach)?;
             let address = |e: String| Address { name: None, email: e };
             let draft = calame_core::compose::Draft {
                 to: to.into_iter().map(address).collect(),
@@ -191,15 +176,34 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 on_behalf_of,
             };
             let outcome = calame.send(&email, draft, &origin, !cli.offline).await?;
-            if let Some(warning) = &outcome.warning {
-                eprintln!("calame: {warning}");
-            }
-            if json {
-                print_json(&outcome)?;
-            } else {
-                eprintln!("calame: {} {}", outcome.message_id, outcome.status);
-            }
-            Ok(())
+            print_outcome(&outcome, json)
+        }
+        Command::Reply {
+            folder,
+            uid,
+            all,
+            answer,
+        } => {
+            let kind = if all { Answer::ReplyAll } else { Answer::Reply };
+            answer_message(&calame, cli.account.as_deref(), cli.offline, &folder, uid, kind, answer).await
+        }
+        Command::Forward {
+            folder,
+            uid,
+            to,
+            answer,
+        } => {
+            let to = to.into_iter().map(|e| Address { name: None, email: e }).collect();
+            answer_message(
+                &calame,
+                cli.account.as_deref(),
+                cli.offline,
+                &folder,
+                uid,
+                Answer::Forward { to },
+                answer,
+            )
+            .await
         }
         Command::Identity(command) => identity(&calame, cli.account.as_deref(), command),
         Command::Outbox { action, json } => {
@@ -651,4 +655,77 @@ fn identity(calame: &Calame, account: Option<&str>, command: IdentityCommand) ->
         }
         IdentityCommand::Remove { email: address } => calame.remove_identity(&email, &address),
     }
+}
+
+/// The text of a message: `--body`, or the file `--body-file` names, or nothing.
+fn body_text(body: Option<String>, file: Option<std::path::PathBuf>) -> Result<String, Error> {
+    match (body, file) {
+        (Some(text), _) => Ok(text),
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))
+        }
+        (None, None) => Ok(String::new()),
+    }
+}
+
+/// The files to attach, named as on disk.
+fn attachment_files(paths: Vec<std::path::PathBuf>) -> Result<Vec<calame_core::compose::AttachmentFile>, Error> {
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes =
+                std::fs::read(&path).map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "piece-jointe".into());
+            Ok(calame_core::compose::AttachmentFile {
+                name,
+                mime: None,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+fn print_outcome(outcome: &calame_core::SendOutcome, json: bool) -> Result<(), Error> {
+    if let Some(warning) = &outcome.warning {
+        eprintln!("calame: {warning}");
+    }
+    if json {
+        print_json(outcome)
+    } else {
+        eprintln!("calame: {} {}", outcome.message_id, outcome.status);
+        Ok(())
+    }
+}
+
+async fn answer_message(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    folder: &str,
+    uid: u32,
+    answer: Answer,
+    args: AnswerArgs,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    let text = AnswerText {
+        text: body_text(args.body, args.body_file)?,
+        cc: args.cc.into_iter().map(|e| Address { name: None, email: e }).collect(),
+        attachments: attachment_files(args.attach)?,
+    };
+    let origin = calame_core::Origin {
+        address: args.from,
+        on_behalf_of: args.on_behalf_of,
+    };
+    let answering = Answering {
+        folder: folder.to_owned(),
+        uid,
+        answer,
+        text,
+        origin,
+    };
+    let outcome = calame.answer(&email, &answering, !offline).await?;
+    print_outcome(&outcome, args.json)
 }

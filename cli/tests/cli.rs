@@ -963,6 +963,122 @@ fn send_and_outbox() {
     );
 }
 
+/// Identities, `reply` and the outbox's decisions from the command line: the service mailbox
+/// is offered, a reply from its folder leaves on its behalf, a refused message stops and can be
+/// dropped (not retried when it is not stopped).
+#[test]
+fn identities_reply_and_outbox_decisions() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let dir = account_for(stack, &alice);
+    let pw = Some(alice.password.as_str());
+    let identities = json(&calame(dir.path(), &["identity", "list", "--json"], None));
+    assert_eq!(identities[0]["email"], alice.email.as_str());
+    assert_eq!(identities[0]["mode"], "own");
+    assert_eq!(identities[1]["email"], "accueil@example.test");
+    assert_eq!(identities[1]["mode"], "send_as");
+    assert_eq!(identities[1]["discovered"], true);
+    let set = calame(
+        dir.path(),
+        &[
+            "identity",
+            "set",
+            "a.martin@example.test",
+            "--name",
+            "Alice Martin",
+            "--signature",
+            "Mairie",
+            "--mode",
+            "own",
+        ],
+        None,
+    );
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let identities = json(&calame(dir.path(), &["identity", "list", "--json"], None));
+    assert_eq!(
+        identities[1]["email"], "a.martin@example.test",
+        "configured before discovered"
+    );
+    assert_eq!(identities[1]["signature"], "Mairie");
+    assert!(
+        calame(dir.path(), &["identity", "remove", "a.martin@example.test"], None)
+            .status
+            .success()
+    );
+    assert_eq!(
+        json(&calame(dir.path(), &["identity", "list", "--json"], None))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let token = format!("cli-reply-{}", std::process::id());
+    deliver(
+        stack,
+        &alice,
+        "INBOX",
+        &[plain_mail(
+            "bob@example.test",
+            &format!("{token}@example.test"),
+            &token,
+            "Mon, 2 Mar 2026 10:00:00 +0100",
+            None,
+        )],
+    );
+    let synced = calame(dir.path(), &["sync", "--folder", "INBOX"], pw);
+    assert!(synced.status.success());
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--limit", "500", "--json"], pw));
+    let uid = uid_of(&page, &token);
+    let sent = json(&calame(
+        dir.path(),
+        &["reply", "INBOX", &uid, "--body", "Bien reçu.", "--json"],
+        pw,
+    ));
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["filed_in"], "Sent");
+    let page = json(&calame(dir.path(), &["list", "INBOX", "--limit", "500", "--json"], pw));
+    let original = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == token.as_str())
+        .unwrap();
+    assert!(
+        original["flags"].as_array().unwrap().iter().any(|f| f == "\\Answered"),
+        "{original}"
+    );
+
+    let refused = calame(
+        dir.path(),
+        &[
+            "send",
+            "--to",
+            "nul-ne-sait@example.test",
+            "--subject",
+            "x",
+            "--body",
+            "x",
+        ],
+        pw,
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("nul-ne-sait@example.test"), "{stderr}");
+    let outbox = json(&calame(dir.path(), &["outbox", "--json"], None));
+    assert_eq!(outbox[0]["state"], "failed");
+    assert_eq!(outbox[0]["attempts"], 1);
+    let id = outbox[0]["message_id"].as_str().unwrap().to_owned();
+    assert!(calame(dir.path(), &["outbox", "drop", &id], None).status.success());
+    assert_eq!(
+        json(&calame(dir.path(), &["outbox", "--json"], None)),
+        serde_json::json!([])
+    );
+    assert!(
+        !calame(dir.path(), &["outbox", "retry", &id], None).status.success(),
+        "gone"
+    );
+}
+
 /// Crash safety: `calame send` is killed (SIGKILL) at random moments, seeded, during 50 sends.
 /// A send killed before its message was queued is run again (the user saw no answer); the
 /// next runs flush what earlier ones left. After a last flush, every message is in the

@@ -1,8 +1,10 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
+mod reply;
 mod search;
 mod send;
 
+pub use reply::{Answer, AnswerText, Answering};
 pub use send::{FlushReport, Origin, SendOutcome};
 
 use std::path::Path;
@@ -510,6 +512,24 @@ impl Calame {
 
     /// A message's bytes as the server sent them (cached after the first fetch).
     pub async fn raw_message(&self, email: &str, folder: &str, uid: u32, online: bool) -> Result<Vec<u8>> {
+        let login = if online { Login::Stored } else { Login::Offline };
+        self.raw_message_as(email, folder, uid, login).await
+    }
+
+    /// [`Calame::raw_message`], fetched (when not cached) with the password given, or only
+    /// from the cache without one.
+    pub async fn raw_message_with(
+        &self,
+        email: &str,
+        folder: &str,
+        uid: u32,
+        password: Option<&Secret<String>>,
+    ) -> Result<Vec<u8>> {
+        let login = password.map_or(Login::Offline, Login::Given);
+        self.raw_message_as(email, folder, uid, login).await
+    }
+
+    async fn raw_message_as(&self, email: &str, folder: &str, uid: u32, login: Login<'_>) -> Result<Vec<u8>> {
         let account = self.account(Some(email))?;
         let folders = self.store.folders(Some(&account.email))?;
         let f = find_folder(&folders, folder)?;
@@ -520,13 +540,20 @@ impl Calame {
                 return Ok(bytes);
             }
         }
-        if !online {
-            return Err(Error::NotFound(format!(
-                "message {uid} of {folder} is not available offline"
-            )));
-        }
-        let password = password_for(&account.email).await?;
-        let mut conn = imap::connect(&account, &password).await?;
+        let stored;
+        let password = match login {
+            Login::Offline => {
+                return Err(Error::NotFound(format!(
+                    "message {uid} of {folder} is not available offline"
+                )))
+            }
+            Login::Given(password) => password,
+            Login::Stored => {
+                stored = password_for(&account.email).await?;
+                &stored
+            }
+        };
+        let mut conn = imap::connect(&account, password).await?;
         let fetched = async {
             imap::select_plain(&mut conn, &raw_name).await?;
             imap::fetch_body(&mut conn, uid).await
@@ -576,6 +603,16 @@ impl Calame {
         conn.logout().await;
         folders
     }
+}
+
+/// How to log in when the server is needed.
+#[derive(Clone, Copy)]
+enum Login<'a> {
+    /// Not at all: the cache answers, or nothing.
+    Offline,
+    /// With the account's stored password (environment, then keyring).
+    Stored,
+    Given(&'a Secret<String>),
 }
 
 /// The password for an account (environment, then keyring), off the async threads since the

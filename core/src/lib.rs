@@ -41,7 +41,7 @@ pub mod tls;
 
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, SendMode, TlsMode};
 pub use actions::Action;
-pub use calame::{Calame, FlushReport, Origin, SendOutcome};
+pub use calame::{Answer, AnswerText, Answering, Calame, FlushReport, Origin, SendOutcome};
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
 pub use event::Event;

@@ -528,3 +528,143 @@ async fn offline_sends_queue_and_leave_once_when_the_server_returns() {
     );
     assert_eq!(arrived(stack, &to_user, "INBOX", "Parti tout seul", 1).len(), 1);
 }
+
+/// Put a message straight into a user's maildir folder (as delivered).
+fn deliver(stack: &Stack, login: &str, folder: &str, raw: &str) {
+    let dir = stack.create_maildir(login, folder).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let path = dir.join("new").join(format!(
+        "{}.M{}P{}.send-test",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id()
+    ));
+    std::fs::write(&path, raw.replace('\n', "\r\n")).unwrap();
+    stack.fix_mail_owner(&path).unwrap();
+}
+
+/// A citizen writes to the service; alice answers from the service's INBOX (on its behalf by
+/// default): one prefix, threading headers, the quote, the copy in the service's Sent, the
+/// original marked answered. Then she forwards a message with its attachment.
+#[tokio::test]
+async fn replies_and_forwards_keep_threading_and_attachments() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let token = format!("fil-{}", std::process::id());
+    let original_id = format!("<{token}.demande@citoyen.test>");
+    deliver(
+        stack,
+        "accueil",
+        "INBOX",
+        &format!(
+            "From: Jeanne Citoyenne <{}>\nTo: accueil@example.test\nSubject: RE : TR: {token} horaires\n\
+             Date: Mon, 15 Mar 2027 09:00:00 +0100\nMessage-ID: {original_id}\n\
+             References: <racine.{token}@citoyen.test>\nMIME-Version: 1.0\n\
+             Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n\
+             Bonjour,\nquels sont vos horaires d'été ?\n",
+            bob.email
+        ),
+    );
+    let (_a, calame, password) = sending_account(stack, &alice, stack.info.submission_port).await;
+    calame
+        .sync_with(&alice.email, Some("Shared/accueil/INBOX"), &password)
+        .await
+        .unwrap();
+    let page = calame.list(&alice.email, "Shared/accueil/INBOX", 0, 500).unwrap();
+    let uid = page
+        .iter()
+        .find(|e| e.subject.as_deref().is_some_and(|s| s.contains(&token)))
+        .expect("the citizen's message, cached")
+        .uid;
+    let outcome = calame
+        .answer_with(
+            &alice.email,
+            &calame_core::Answering {
+                folder: "Shared/accueil/INBOX".into(),
+                uid,
+                answer: calame_core::Answer::Reply,
+                text: calame_core::AnswerText {
+                    text: "Bonjour,\nde 9 h à 17 h.".into(),
+                    ..Default::default()
+                },
+                origin: Origin::default(),
+            },
+            Some(&password),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.filed_in.as_deref(), Some("Shared/accueil/Sent"));
+    let replies = arrived(stack, &bob, "INBOX", &token, 1);
+    assert_eq!(replies.len(), 1);
+    let reply = &replies[0];
+    assert_eq!(reply["subject"], format!("Re: {token} horaires"));
+    assert_eq!(reply["from"], "accueil@example.test");
+    assert_eq!(reply["sender"], alice.email.as_str());
+    assert_eq!(reply["in_reply_to"], original_id.as_str());
+    assert_eq!(
+        reply["references"],
+        format!("<racine.{token}@citoyen.test> {original_id}")
+    );
+    let text = reply["text"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(
+        text.starts_with("Bonjour,\nde 9 h à 17 h.\n")
+            && text.contains("Le 15/03/2027 à 09:00, Jeanne Citoyenne <bob@example.test> a écrit :\n> Bonjour,\n> quels sont vos horaires d'été ?"),
+        "{text}"
+    );
+    let answered = peer::messages(stack, &alice, "Shared/accueil/INBOX").unwrap();
+    let flags = &answered
+        .iter()
+        .find(|m| m["message_id"] == original_id.as_str())
+        .unwrap()["flags"];
+    assert!(flags.as_array().unwrap().iter().any(|f| f == "\\Answered"), "{flags}");
+
+    // Forward, from alice's own folder, with the attachment.
+    deliver(
+        stack,
+        "alice",
+        "INBOX",
+        &format!(
+            "From: Urbanisme <urbanisme@example.test>\nTo: {}\nSubject: {token} plan\n\
+             Date: Tue, 16 Mar 2027 10:00:00 +0100\nMessage-ID: <{token}.plan@example.test>\n\
+             MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+             Content-Type: text/plain; charset=utf-8\n\nLe plan est joint.\n--b\n\
+             Content-Type: application/pdf\nContent-Disposition: attachment; filename*=utf-8''plan%20d%27%C3%A9t%C3%A9.pdf\n\
+             Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n",
+            alice.email
+        ),
+    );
+    calame.sync_with(&alice.email, Some("INBOX"), &password).await.unwrap();
+    let uid = calame
+        .list(&alice.email, "INBOX", 0, 500)
+        .unwrap()
+        .iter()
+        .find(|e| e.subject.as_deref() == Some(&format!("{token} plan")))
+        .expect("the plan, cached")
+        .uid;
+    calame
+        .answer_with(
+            &alice.email,
+            &calame_core::Answering {
+                folder: "INBOX".into(),
+                uid,
+                answer: calame_core::Answer::Forward { to: to(&bob.email) },
+                text: calame_core::AnswerText {
+                    text: "Pour information.".into(),
+                    ..Default::default()
+                },
+                origin: Origin::default(),
+            },
+            Some(&password),
+        )
+        .await
+        .unwrap();
+    let forwarded = arrived(stack, &bob, "INBOX", &format!("TR: {token} plan"), 1);
+    assert_eq!(forwarded.len(), 1);
+    assert_eq!(forwarded[0]["from"], alice.email.as_str());
+    assert_eq!(forwarded[0]["references"], format!("<{token}.plan@example.test>"));
+    assert_eq!(forwarded[0]["attachments"], serde_json::json!(["plan d'été.pdf"]));
+    assert_eq!(arrived(stack, &alice, "Sent", &format!("TR: {token} plan"), 1).len(), 1);
+}

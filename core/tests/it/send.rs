@@ -668,3 +668,63 @@ async fn replies_and_forwards_keep_threading_and_attachments() {
     assert_eq!(forwarded[0]["attachments"], serde_json::json!(["plan d'été.pdf"]));
     assert_eq!(arrived(stack, &alice, "Sent", &format!("TR: {token} plan"), 1).len(), 1);
 }
+
+/// After a crash just after the end of a message left (`confirming`), the message is not sent
+/// again: on the same boot it is taken as accepted and filed; recorded on another boot
+/// (power loss) it waits, unconfirmed, for the user, and `retry` sends it. (Linux: the boot
+/// is told by its id.)
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_message_whose_end_had_left_is_never_sent_again_by_itself() {
+    use calame_core::outbox::Outbox;
+    let stack = Stack::shared();
+    let from = stack.add_user("confirming-from").unwrap();
+    let to_user = stack.add_user("confirming-to").unwrap();
+    let (tmp, calame, password) = sending_account(stack, &from, stack.info.submission_port).await;
+    let outbox = Outbox::open(tmp.path()).unwrap();
+    let mut ids = Vec::new();
+    for subject in ["Même démarrage", "Autre démarrage"] {
+        let draft = Draft {
+            to: to(&to_user.email),
+            subject: subject.into(),
+            text: "x".into(),
+            ..Default::default()
+        };
+        let queued = calame
+            .send_with(&from.email, draft, &Origin::default(), None)
+            .await
+            .unwrap();
+        // What a process killed right after writing the final dot leaves behind.
+        let sending = outbox.mark(&queued.message_id, State::Sending, None).unwrap();
+        outbox.prepare_confirming(&sending).unwrap().commit().unwrap();
+        ids.push(queued.message_id);
+    }
+    let mut other_boot = outbox.get(&ids[1]).unwrap().unwrap();
+    other_boot.boot = Some("an-earlier-boot".into());
+    outbox.put(&other_boot).unwrap();
+    let report = calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert!(report.sent.is_empty(), "nothing sent again: {report:?}");
+    assert_eq!(
+        report.filed,
+        vec![(ids[0].clone(), "Sent".to_owned())],
+        "same boot: accepted"
+    );
+    let left = calame.outbox_items(None).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].message_id.as_str(), left[0].state),
+        (ids[1].as_str(), State::Unconfirmed)
+    );
+    assert!(left[0].last_error.as_deref().unwrap().contains("outbox retry"));
+    assert!(
+        arrived(stack, &to_user, "INBOX", "", 0).is_empty(),
+        "neither was sent again"
+    );
+
+    // The user decides to send it again.
+    calame.retry_outbox_item(&ids[1]).unwrap();
+    let report = calame.flush_outbox_with(&from.email, &password).await.unwrap();
+    assert_eq!(report.sent, vec![ids[1].clone()]);
+    assert_eq!(arrived(stack, &to_user, "INBOX", "Autre démarrage", 1).len(), 1);
+    assert!(calame.outbox_items(None).unwrap().is_empty());
+}

@@ -57,10 +57,14 @@ pub enum Command {
         bcc: Vec<String>,
         #[arg(long)]
         subject: String,
-        #[arg(long, conflicts_with = "body_file", required_unless_present = "body_file")]
+        #[arg(long, conflicts_with = "body_file", required_unless_present_any = ["body_file", "html_file"])]
         body: Option<String>,
         #[arg(long, value_name = "FILE")]
         body_file: Option<PathBuf>,
+        /// An HTML body (the text, when given, is its plain-text alternative; else one is made
+        /// from it).
+        #[arg(long, value_name = "FILE")]
+        html_file: Option<PathBuf>,
         /// A file to attach (repeat for several).
         #[arg(long, value_name = "PATH")]
         attach: Vec<PathBuf>,

@@ -155,10 +155,15 @@ async fn run(cli: Cli) -> Result<(), Error> {
             subject,
             body,
             body_file,
+            html_file,
             attach,
             json,
         } => {
             let text = body_text(body, body_file)?;
+            let html = match html_file {
+                Some(path) => Some(body_text(None, Some(path))?),
+                None => None,
+            };
             let attachments = attachment_files(attach)?;
             let address = |e: String| Address { name: None, email: e };
             let draft = calame_core::compose::Draft {
@@ -167,6 +172,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 bcc: bcc.into_iter().map(address).collect(),
                 subject,
                 text,
+                html,
                 attachments,
                 ..Default::default()
             };

@@ -961,6 +961,38 @@ fn send_and_outbox() {
         2,
         "each once"
     );
+
+    // HTML only: the plain-text alternative is made from it.
+    let html = dir.path().join("message.html");
+    std::fs::write(&html, "<p>Ordre du jour : <b>voirie</b></p>").unwrap();
+    let sent = json(&calame(
+        dir.path(),
+        &[
+            "send",
+            "--to",
+            &to.email,
+            "--subject",
+            "En HTML",
+            "--html-file",
+            &html.to_string_lossy(),
+            "--json",
+        ],
+        pw,
+    ));
+    assert_eq!(sent["status"], "sent", "{sent}");
+    let started = std::time::Instant::now();
+    let html_mail = loop {
+        let all = calame_testkit::peer::messages(stack, &to, "INBOX").unwrap();
+        if let Some(m) = all.into_iter().find(|m| m["subject"] == "En HTML") {
+            break m;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "not delivered");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        html_mail["text"].as_str().map(str::trim),
+        Some("Ordre du jour : voirie")
+    );
 }
 
 /// Identities, `reply` and the outbox's decisions from the command line: the service mailbox

@@ -136,12 +136,17 @@ enum Content {
 
 /// The body of `draft`: its text, or its text and HTML as alternatives (the HTML with its
 /// inline images when it has some), then its attachments, all in a multipart/mixed.
+/// Without a text of its own, an HTML draft's plain-text alternative is made from its HTML.
 fn content(draft: &Draft) -> Result<Content> {
-    let text = || SinglePart::plain(draft.text.clone());
+    let plain = match &draft.html {
+        Some(html) if draft.text.trim().is_empty() => mail_parser::decoders::html::html_to_text(html),
+        _ => draft.text.clone(),
+    };
+    let text = || SinglePart::plain(plain.clone());
     let body = match &draft.html {
         None => Content::Single(text()),
         Some(html) if draft.inline.is_empty() => {
-            Content::Multi(MultiPart::alternative_plain_html(draft.text.clone(), html.clone()))
+            Content::Multi(MultiPart::alternative_plain_html(plain.clone(), html.clone()))
         }
         Some(html) => {
             let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
@@ -739,6 +744,21 @@ mod tests {
             .map(|r| r.as_ref())
             .collect();
         assert_eq!(refs, vec!["root@citoyen.example", "q1@citoyen.example"]);
+    }
+
+    #[test]
+    fn an_html_only_draft_gets_a_text_alternative() {
+        let d = Draft {
+            text: String::new(),
+            html: Some("<p>Bonjour,</p><p>la <b>réunion</b> est <i>reportée</i>.</p>".into()),
+            ..draft()
+        };
+        let built = build(&d, date()).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&built.raw).unwrap();
+        let text = msg.body_text(0).unwrap();
+        assert!(text.contains("la réunion est reportée."), "{text}");
+        assert!(!text.contains('<'), "{text}");
+        assert!(msg.body_html(0).unwrap().contains("<b>réunion</b>"));
     }
 
     #[test]

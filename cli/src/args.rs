@@ -42,6 +42,13 @@ pub enum Command {
     Folder(FolderCommand),
     /// Send a message through the outbox (queued with --offline, or if the server is unreachable).
     Send {
+        /// Send this saved draft (`drafts`) as it is; it leaves Drafts once queued.
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "body_file", "html_file", "attach"]
+        )]
+        draft: Option<String>,
         /// Send as this identity (`identity list`); a service mailbox: From = it, no Sender.
         #[arg(long, value_name = "ADDR", conflicts_with = "on_behalf_of")]
         from: Option<String>,
@@ -49,15 +56,19 @@ pub enum Command {
         #[arg(long, value_name = "SERVICE")]
         on_behalf_of: Option<String>,
         /// Recipients, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
+        #[arg(long, value_delimiter = ',', required_unless_present = "draft")]
         to: Vec<String>,
         #[arg(long, value_delimiter = ',')]
         cc: Vec<String>,
         #[arg(long, value_delimiter = ',')]
         bcc: Vec<String>,
-        #[arg(long)]
-        subject: String,
-        #[arg(long, conflicts_with = "body_file", required_unless_present_any = ["body_file", "html_file"])]
+        #[arg(long, required_unless_present = "draft")]
+        subject: Option<String>,
+        #[arg(
+            long,
+            conflicts_with = "body_file",
+            required_unless_present_any = ["body_file", "html_file", "draft"]
+        )]
         body: Option<String>,
         #[arg(long, value_name = "FILE")]
         body_file: Option<PathBuf>,
@@ -183,6 +194,66 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The drafts, newest first: saved here, in the server's Drafts folder, or both.
+    Drafts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save, show or delete a draft; `send --draft ID` sends one.
+    #[command(subcommand)]
+    Draft(DraftCommand),
+}
+
+/// Drafts: saved here at once and in the server's Drafts folder when online.
+#[derive(Debug, Subcommand)]
+pub enum DraftCommand {
+    /// Save a new draft, or a new version of one (`--id`); prints its id.
+    Save(Box<DraftSaveArgs>),
+    /// A draft's fields: recipients, subject, text, attachments (by name, type and size).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a draft (here at once; on the server now, or with the next connection).
+    Delete {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `draft save`: every field is optional (recipients too). With `--id`, the fields given
+/// replace those of the saved version and the others are kept; `--to ""` empties a list.
+#[derive(Debug, Args)]
+pub struct DraftSaveArgs {
+    /// The draft to save a new version of.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Write as this identity (`identity list`).
+    #[arg(long, value_name = "ADDR", conflicts_with = "on_behalf_of")]
+    pub from: Option<String>,
+    /// From = this service mailbox, Sender = the account's own address.
+    #[arg(long, value_name = "SERVICE")]
+    pub on_behalf_of: Option<String>,
+    /// Recipients, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub to: Option<Vec<String>>,
+    #[arg(long, value_delimiter = ',')]
+    pub cc: Option<Vec<String>>,
+    #[arg(long, value_delimiter = ',')]
+    pub bcc: Option<Vec<String>>,
+    #[arg(long)]
+    pub subject: Option<String>,
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// A file to attach (repeat for several); given, they replace the saved version's files.
+    #[arg(long, value_name = "PATH")]
+    pub attach: Option<Vec<PathBuf>>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,8 +14,8 @@ use clap::Parser;
 use serde::Serialize;
 
 use args::{
-    AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, Cli, Command, FolderCommand, IdentityCommand,
-    OutboxCommand,
+    AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, Cli, Command, DraftCommand, DraftSaveArgs, FolderCommand,
+    IdentityCommand, OutboxCommand,
 };
 
 fn main() -> ExitCode {
@@ -147,6 +147,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             .await
         }
         Command::Send {
+            draft,
             from,
             on_behalf_of,
             to,
@@ -159,6 +160,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
             attach,
             json,
         } => {
+            if let Some(id) = draft {
+                let origin = (from.is_some() || on_behalf_of.is_some()).then_some(calame_core::Origin {
+                    address: from,
+                    on_behalf_of,
+                });
+                return send_draft(&calame, cli.account.as_deref(), cli.offline, &id, origin, json).await;
+            }
             let text = body_text(body, body_file)?;
             let html = match html_file {
                 Some(path) => Some(body_text(None, Some(path))?),
@@ -170,7 +178,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 to: to.into_iter().map(address).collect(),
                 cc: cc.into_iter().map(address).collect(),
                 bcc: bcc.into_iter().map(address).collect(),
-                subject,
+                subject: subject.unwrap_or_default(),
                 text,
                 html,
                 attachments,
@@ -275,6 +283,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             };
             search(&calame, cli.account.as_deref(), cli.offline, &request, json).await
         }
+        Command::Drafts { json } => drafts(&calame, cli.account.as_deref(), cli.offline, json).await,
+        Command::Draft(command) => draft(&calame, cli.account.as_deref(), cli.offline, command).await,
     }
 }
 
@@ -734,4 +744,211 @@ async fn answer_message(
     };
     let outcome = calame.answer(&email, &answering, !offline).await?;
     print_outcome(&outcome, args.json)
+}
+
+/// The account's password for a command that goes to the server; `None` with `--offline`.
+fn online_password(email: &str, offline: bool) -> Result<Option<Secret<String>>, Error> {
+    if offline {
+        return Ok(None);
+    }
+    calame_core::secret::password_for(email).map(Some)
+}
+
+/// Online, the drafts saved here go to the server first and its Drafts folder is synced.
+async fn drafts(calame: &Calame, account: Option<&str>, offline: bool, json: bool) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    if let Some(password) = online_password(&email, offline)? {
+        let report = calame.flush_drafts(&email, &password).await?;
+        for (id, why) in &report.failed {
+            eprintln!("calame: {id}: {why}");
+        }
+    }
+    let all = calame.drafts(&email)?;
+    if json {
+        return print_json(&all);
+    }
+    let mut out = std::io::stdout().lock();
+    for d in &all {
+        let place = serde_json::to_value(d.place).unwrap_or_default();
+        let to: Vec<&str> = d.to.iter().map(|a| a.email.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            place.as_str().unwrap_or(""),
+            d.draft_id,
+            d.updated,
+            to.join(","),
+            d.subject
+        );
+    }
+    Ok(())
+}
+
+async fn draft(calame: &Calame, account: Option<&str>, offline: bool, command: DraftCommand) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    match command {
+        DraftCommand::Save(args) => draft_save(calame, &email, offline, *args).await,
+        DraftCommand::Show { id, json } => {
+            let draft = calame.open_draft(&email, &id, !offline).await?;
+            draft_show(&id, &draft, json)
+        }
+        DraftCommand::Delete { id, json } => {
+            let password = online_password(&email, offline)?;
+            let outcome = calame.delete_draft(&email, &id, password.as_ref()).await?;
+            print_draft_outcome(&outcome, json)
+        }
+    }
+}
+
+/// A new draft from the fields given, or a new version of `--id` with the fields given
+/// replacing its own.
+async fn draft_save(calame: &Calame, email: &str, offline: bool, args: DraftSaveArgs) -> Result<(), Error> {
+    let password = online_password(email, offline)?;
+    let (mut draft, saved_origin) = match &args.id {
+        Some(id) => {
+            let draft = calame.open_draft_with(email, id, password.as_ref()).await?;
+            let origin = calame_core::Origin::of_draft(&draft, email);
+            (draft, origin)
+        }
+        None => (calame_core::compose::Draft::default(), calame_core::Origin::default()),
+    };
+    let addresses = |list: Vec<String>| -> Vec<Address> {
+        list.into_iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .map(|email| Address { name: None, email })
+            .collect()
+    };
+    if let Some(to) = args.to {
+        draft.to = addresses(to);
+    }
+    if let Some(cc) = args.cc {
+        draft.cc = addresses(cc);
+    }
+    if let Some(bcc) = args.bcc {
+        draft.bcc = addresses(bcc);
+    }
+    if let Some(subject) = args.subject {
+        draft.subject = subject;
+    }
+    if args.body.is_some() || args.body_file.is_some() {
+        draft.text = body_text(args.body, args.body_file)?;
+    }
+    if let Some(paths) = args.attach {
+        draft.attachments = attachment_files(paths)?;
+    }
+    let origin = if args.from.is_some() || args.on_behalf_of.is_some() {
+        calame_core::Origin {
+            address: args.from,
+            on_behalf_of: args.on_behalf_of,
+        }
+    } else {
+        saved_origin
+    };
+    let outcome = calame
+        .save_draft(email, args.id.as_deref(), draft, &origin, password.as_ref())
+        .await?;
+    print_draft_outcome(&outcome, args.json)
+}
+
+fn print_draft_outcome(outcome: &calame_core::DraftOutcome, json: bool) -> Result<(), Error> {
+    if let Some(warning) = &outcome.warning {
+        eprintln!("calame: {}: {warning}", outcome.draft_id);
+    }
+    if json {
+        return print_json(outcome);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}\t{}", outcome.draft_id, outcome.status).or_else(output_closed)
+}
+
+/// A draft's fields; its files by name, type and size.
+fn draft_show(id: &str, d: &calame_core::compose::Draft, json: bool) -> Result<(), Error> {
+    let file = |f: &calame_core::compose::AttachmentFile| {
+        serde_json::json!({
+            "name": f.name,
+            "mime": f.mime.clone().unwrap_or_else(|| calame_core::compose::guess_mime(&f.name).to_owned()),
+            "size": f.bytes.len(),
+        })
+    };
+    let attachments: Vec<serde_json::Value> = d.attachments.iter().map(file).collect();
+    let inline: Vec<serde_json::Value> = d
+        .inline
+        .iter()
+        .map(|i| {
+            let mut value = file(&i.file);
+            value["content_id"] = serde_json::Value::from(i.content_id.clone());
+            value
+        })
+        .collect();
+    let draft_id = id.trim().trim_start_matches('<').trim_end_matches('>');
+    if json {
+        return print_json(&serde_json::json!({
+            "draft_id": draft_id,
+            "from": d.from,
+            "sender": d.sender,
+            "reply_to": d.reply_to,
+            "to": d.to,
+            "cc": d.cc,
+            "bcc": d.bcc,
+            "subject": d.subject,
+            "text": d.text,
+            "html": d.html,
+            "attachments": attachments,
+            "inline": inline,
+            "in_reply_to": d.in_reply_to,
+            "references": d.references,
+        }));
+    }
+    let list = |addresses: &[Address]| -> String {
+        addresses
+            .iter()
+            .map(|a| match &a.name {
+                Some(name) => format!("{name} <{}>", a.email),
+                None => a.email.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![format!("Draft-ID: {draft_id}")];
+    if let Some(from) = &d.from {
+        lines.push(format!("From: {}", list(std::slice::from_ref(from))));
+    }
+    for (name, addresses) in [("To", &d.to), ("Cc", &d.cc), ("Bcc", &d.bcc)] {
+        if !addresses.is_empty() {
+            lines.push(format!("{name}: {}", list(addresses)));
+        }
+    }
+    lines.push(format!("Subject: {}", d.subject));
+    if let Some(parent) = &d.in_reply_to {
+        lines.push(format!("In-Reply-To: <{parent}>"));
+    }
+    for f in d.attachments.iter().chain(d.inline.iter().map(|i| &i.file)) {
+        let value = file(f);
+        lines.push(format!(
+            "Attachment: {} ({}, {} bytes)",
+            f.name,
+            value["mime"].as_str().unwrap_or(""),
+            f.bytes.len()
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}\n\n{}", lines.join("\n"), d.text.trim_end()).or_else(output_closed)
+}
+
+/// `send --draft ID`: the saved draft through the outbox; it leaves Drafts once queued.
+async fn send_draft(
+    calame: &Calame,
+    account: Option<&str>,
+    offline: bool,
+    id: &str,
+    origin: Option<calame_core::Origin>,
+    json: bool,
+) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    let password = online_password(&email, offline)?;
+    let outcome = calame
+        .send_draft(&email, id, origin.as_ref(), password.as_ref())
+        .await?;
+    print_outcome(&outcome, json)
 }

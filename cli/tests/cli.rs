@@ -1232,3 +1232,109 @@ fn killed_at_random_moments_while_sending_nothing_is_lost_or_sent_twice() {
         "the test killed too little: {kills:?}"
     );
 }
+
+/// Drafts: saved offline without any recipient, completed online (`--id`: the fields given
+/// replace the saved ones, the others stay), shown, listed, then sent with `send --draft`: it
+/// arrives once and leaves Drafts, on the server too.
+#[test]
+fn drafts_are_saved_resumed_and_sent() {
+    let stack = Stack::shared();
+    let from = stack.add_user("cli-draft-from").unwrap();
+    let to = stack.add_user("cli-draft-to").unwrap();
+    let dir = account_for(stack, &from);
+    let pw = Some(from.password.as_str());
+    let attachment = dir.path().join("plan cadastral.txt");
+    std::fs::write(&attachment, "parcelle AB 12\n").unwrap();
+    let attach = attachment.to_string_lossy().into_owned();
+
+    let saved = json(&calame(
+        dir.path(),
+        &[
+            "--offline",
+            "draft",
+            "save",
+            "--subject",
+            "Travaux rue des Lilas",
+            "--body",
+            "Bonjour,\nà compléter.\n",
+            "--attach",
+            &attach,
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(saved["status"], "local", "{saved}");
+    let id = saved["draft_id"].as_str().unwrap().to_owned();
+    let listed = json(&calame(dir.path(), &["--offline", "drafts", "--json"], None));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(
+        (&listed[0]["draft_id"], &listed[0]["where"], &listed[0]["subject"]),
+        (
+            &Value::from(id.as_str()),
+            &Value::from("local"),
+            &Value::from("Travaux rue des Lilas")
+        )
+    );
+    // Nobody to send it to yet.
+    let out = calame(dir.path(), &["--offline", "send", "--draft", &id], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let saved = json(&calame(
+        dir.path(),
+        &["draft", "save", "--id", &id, "--to", &to.email, "--json"],
+        pw,
+    ));
+    assert_eq!(
+        saved,
+        serde_json::json!({"draft_id": id, "status": "saved", "warning": null})
+    );
+    let shown = json(&calame(
+        dir.path(),
+        &["--offline", "draft", "show", &id, "--json"],
+        None,
+    ));
+    assert_eq!(shown["to"], serde_json::json!([{"name": null, "email": to.email}]));
+    assert_eq!(shown["from"], serde_json::json!({"name": null, "email": from.email}));
+    assert_eq!(shown["subject"], "Travaux rue des Lilas");
+    assert_eq!(shown["text"], "Bonjour,\nà compléter.\n");
+    assert_eq!(
+        shown["attachments"],
+        serde_json::json!([{"name": "plan cadastral.txt", "mime": "text/plain; charset=utf-8", "size": 15}])
+    );
+    let on_server = calame_testkit::peer::messages(stack, &from, "Drafts").unwrap();
+    assert_eq!(on_server.len(), 1);
+    assert_eq!(on_server[0]["subject"], "Travaux rue des Lilas");
+    assert_eq!(on_server[0]["flags"], serde_json::json!(["\\Draft", "\\Seen"]));
+    let listed = json(&calame(dir.path(), &["drafts", "--json"], pw));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&listed[0]["where"], &listed[0]["folder"]),
+        (&Value::from("both"), &Value::from("Drafts"))
+    );
+
+    // Recipients come from the draft: giving some is refused.
+    let out = calame(dir.path(), &["send", "--draft", &id, "--to", &to.email], pw);
+    assert_eq!(out.status.code(), Some(2));
+    let sent = json(&calame(dir.path(), &["send", "--draft", &id, "--json"], pw));
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(
+        json(&calame(dir.path(), &["drafts", "--json"], pw)),
+        serde_json::json!([])
+    );
+    assert!(calame_testkit::peer::messages(stack, &from, "Drafts")
+        .unwrap()
+        .is_empty());
+    let started = std::time::Instant::now();
+    let received = || calame_testkit::peer::messages(stack, &to, "INBOX").unwrap();
+    while received().is_empty() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let received = received();
+    assert_eq!(received.len(), 1, "once");
+    assert_eq!(received[0]["subject"], "Travaux rue des Lilas");
+    assert_eq!(received[0]["attachments"], serde_json::json!(["plan cadastral.txt"]));
+
+    let out = calame(dir.path(), &["--offline", "draft", "show", &id], None);
+    assert_eq!(out.status.code(), Some(2), "gone");
+}

@@ -1,9 +1,11 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
+mod drafts;
 mod reply;
 mod search;
 mod send;
 
+pub use drafts::{DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed};
 pub use reply::{Answer, AnswerText, Answering};
 pub use send::{FlushReport, Origin, SendOutcome};
 
@@ -34,12 +36,16 @@ pub struct Calame {
     queue: Queue,
     /// Messages to send, kept until they have left and been filed.
     outbox: crate::outbox::Outbox,
+    /// Drafts saved here, kept until the server has them and after (offline resuming).
+    drafts: crate::drafts::Drafts,
     /// The senders and messages whose remote content the user allowed.
     remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
     /// One outbox flush at a time in this process (the profile lock keeps other processes out).
     flushing: tokio::sync::Mutex<()>,
+    /// One upload of drafts at a time in this process.
+    drafts_flushing: tokio::sync::Mutex<()>,
 }
 
 impl Calame {
@@ -50,15 +56,18 @@ impl Calame {
         let store = Store::open(&profile.cache_dir())?;
         let queue = Queue::open(profile.dir())?;
         let outbox = crate::outbox::Outbox::open(profile.dir())?;
+        let drafts = crate::drafts::Drafts::open(profile.dir())?;
         let remote_allow = RemoteAllowList::new(profile.dir());
         Ok(Calame {
             profile,
             store,
             queue,
             outbox,
+            drafts,
             remote_allow,
             accounts_write: Mutex::new(()),
             flushing: tokio::sync::Mutex::new(()),
+            drafts_flushing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -415,6 +424,7 @@ impl Calame {
             }
             *pause = WATCH_FIRST_PAUSE;
             self.send_due(account, password, emit).await?;
+            self.drafts_due(account, password).await?;
             // Wake up when the next message of the outbox is due, at the latest.
             let idle_for = match self.outbox_next_due(&account.email)? {
                 Some(due) => due

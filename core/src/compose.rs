@@ -6,6 +6,9 @@
 //! [`reply`] and [`forward`] make the draft of an answer to a cached message: recipients,
 //! a single `Re: `/`TR: ` prefix, threading headers, the original quoted (text, and its
 //! sanitised HTML when it has one), and for a forward the original's files.
+//!
+//! [`build_draft`] makes a draft to keep in the Drafts folder (its own Message-ID kept across
+//! versions, recipients optional, Bcc kept in the header) and [`reopen`] reads one back.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,12 +72,50 @@ pub struct Built {
     pub raw: Vec<u8>,
 }
 
-/// Build `draft` as of `date`.
+/// Build `draft` as of `date`, to send: it needs a sender and at least one recipient; Bcc is
+/// left out of the header.
 pub fn build(draft: &Draft, date: SystemTime) -> Result<Built> {
-    let from = draft
+    let from = sender(draft)?;
+    let message_id = new_message_id(&from.email, date);
+    assemble(draft, date, &message_id, Purpose::Send)
+}
+
+/// Build `draft` as of `date` to keep it (a draft in the Drafts folder): with the Message-ID
+/// given (a draft keeps its own across versions, without angle brackets), without needing a
+/// recipient, and with its Bcc in the header so that it comes back when the draft is opened.
+/// Never for submission: [`build`] makes the message that leaves.
+pub fn build_draft(draft: &Draft, date: SystemTime, message_id: &str) -> Result<Built> {
+    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    if !valid_id(id) {
+        return Err(Error::BadInput(format!("{message_id:?} is not a usable Message-ID")));
+    }
+    assemble(draft, date, id, Purpose::Keep)
+}
+
+/// A new Message-ID (without angle brackets) on the domain of `from`: what a new draft is
+/// known by.
+pub fn new_draft_id(from: &str, date: SystemTime) -> String {
+    new_message_id(from, date)
+}
+
+/// What a message is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// Submission: recipients required, Bcc only in the envelope.
+    Send,
+    /// Storage as a draft: recipients optional, Bcc kept in the header.
+    Keep,
+}
+
+fn sender(draft: &Draft) -> Result<&Address> {
+    draft
         .from
         .as_ref()
-        .ok_or_else(|| Error::BadInput("a message needs a sender (From)".into()))?;
+        .ok_or_else(|| Error::BadInput("a message needs a sender (From)".into()))
+}
+
+fn assemble(draft: &Draft, date: SystemTime, message_id: &str, purpose: Purpose) -> Result<Built> {
+    let from = sender(draft)?;
     let recipients: Vec<String> = draft
         .to
         .iter()
@@ -82,16 +123,22 @@ pub fn build(draft: &Draft, date: SystemTime) -> Result<Built> {
         .chain(&draft.bcc)
         .map(|a| a.email.clone())
         .collect();
-    if recipients.is_empty() {
+    if recipients.is_empty() && purpose == Purpose::Send {
         return Err(Error::BadInput("a message needs at least one recipient".into()));
     }
-    let message_id = new_message_id(&from.email, date);
     let mut builder = lettre::Message::builder()
         .from(mailbox(from)?)
         .subject(draft.subject.clone())
         .date(date)
         .message_id(Some(format!("<{message_id}>")))
         .user_agent("Calame".into());
+    if purpose == Purpose::Keep {
+        // The envelope of a kept draft is never used, but lettre wants one with a recipient.
+        let own = mailbox(from)?.email;
+        let envelope = lettre::address::Envelope::new(Some(own.clone()), vec![own])
+            .map_err(|e| Error::BadInput(format!("cannot build the draft: {e}")))?;
+        builder = builder.keep_bcc().envelope(envelope);
+    }
     if let Some(sender) = &draft.sender {
         builder = builder.sender(mailbox(sender)?);
     }
@@ -121,7 +168,7 @@ pub fn build(draft: &Draft, date: SystemTime) -> Result<Built> {
     .map_err(|e| Error::BadInput(format!("cannot build the message: {e}")))?;
     let envelope_from = draft.sender.as_ref().unwrap_or(from).email.clone();
     Ok(Built {
-        message_id,
+        message_id: message_id.to_owned(),
         envelope_from,
         recipients,
         raw: message.formatted(),
@@ -388,6 +435,64 @@ pub fn forward(raw: &[u8], me: &Address, to: Vec<Address>, text: &str) -> Result
     })
 }
 
+/// A kept draft read back (the bytes [`build_draft`] made, or a draft another client saved):
+/// what the user wrote, to go on writing it. Line ends are `\n`; the HTML is sanitised, its
+/// remote content kept (the user's own); the files the HTML shows come back as inline images,
+/// the others as attachments, byte for byte. Sender and Reply-To are as the message has them.
+pub fn reopen(raw: &[u8]) -> Draft {
+    let read = message::read(raw, RemoteContent::Allow);
+    let parsed = mail_parser::MessageParser::default().parse(raw);
+    let bcc = parsed
+        .as_ref()
+        .map(|p| crate::envelope::addresses(p.bcc()))
+        .unwrap_or_default();
+    let unix = |text: String| text.replace("\r\n", "\n");
+    // The text as written, blank lines and spaces at its end included (what `read` trims).
+    let mut text = parsed
+        .as_ref()
+        .and_then(|p| p.body_text(0))
+        .map(|t| unix(t.into_owned()))
+        .or_else(|| read.text.clone())
+        .unwrap_or_default();
+    if parsed.as_ref().is_some_and(ends_with_our_line_break) {
+        text.pop();
+    }
+    let (inline, attachments) = files(raw, read.html.as_deref(), true);
+    let h = read.headers;
+    Draft {
+        from: h.from.into_iter().next(),
+        sender: h.sender,
+        reply_to: h.reply_to.into_iter().next(),
+        to: h.to,
+        cc: h.cc,
+        bcc,
+        subject: h.subject.unwrap_or_default(),
+        text,
+        html: read.html.map(unix),
+        attachments,
+        inline,
+        in_reply_to: h.in_reply_to.into_iter().next(),
+        references: h.references,
+    }
+}
+
+/// Whether a message we built is one text part whose body lettre ended with a line break of
+/// its own (outside a base64 body), which is not the user's.
+fn ends_with_our_line_break(parsed: &mail_parser::Message<'_>) -> bool {
+    use mail_parser::MimeHeaders;
+    let ours = parsed
+        .header_raw("User-Agent")
+        .is_some_and(|agent| agent.trim() == "Calame");
+    let Some(root) = parsed.parts.first() else {
+        return false;
+    };
+    let single_text = matches!(root.body, mail_parser::PartType::Text(_));
+    let base64 = root
+        .content_transfer_encoding()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    ours && single_text && !base64 && parsed.body_text(0).is_some_and(|t| t.ends_with('\n'))
+}
+
 fn read_original(raw: &[u8]) -> Result<message::Message> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::BadInput("the original message is empty".into()));
@@ -583,7 +688,7 @@ fn escape(text: &str) -> String {
 
 /// The original's files for a draft whose HTML quotes `html`: the images that HTML shows
 /// (`cid:`), and when `all`, every other file too, as attachments.
-fn files(raw: &[u8], html: Option<&str>, all: bool) -> (Vec<InlineImage>, Vec<AttachmentFile>) {
+pub(crate) fn files(raw: &[u8], html: Option<&str>, all: bool) -> (Vec<InlineImage>, Vec<AttachmentFile>) {
     let shown = html.map(content_ids).unwrap_or_default();
     let is_shown = |a: &message::Attachment| a.content_id.as_ref().is_some_and(|id| shown.contains(id));
     let (mut inline, mut attachments) = (Vec::new(), Vec::new());
@@ -692,6 +797,98 @@ mod tests {
 
     fn date() -> SystemTime {
         SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_805_000_000)
+    }
+
+    #[test]
+    fn drafts_keep_their_id_and_bcc_need_no_recipient_and_reopen_as_written() {
+        let pdf = b"%PDF-1.4 ordre\x00\xff".to_vec();
+        let logo = vec![0x89, b'P', b'N', b'G', 0, 255];
+        let kept = Draft {
+            cc: vec![addr("Élus", "elus@example.test")],
+            reply_to: Some(addr("Accueil", "accueil@example.test")),
+            html: Some("<p>Bonjour <b>à tous</b></p><img src=\"cid:logo@mairie.test\">".into()),
+            attachments: vec![AttachmentFile {
+                name: "ordre du jour n°3.pdf".into(),
+                mime: None,
+                bytes: pdf.clone(),
+            }],
+            inline: vec![InlineImage {
+                content_id: "logo@mairie.test".into(),
+                file: AttachmentFile {
+                    name: "logo.png".into(),
+                    mime: None,
+                    bytes: logo.clone(),
+                },
+            }],
+            in_reply_to: Some("parent@example.test".into()),
+            references: vec!["root@example.test".into(), "parent@example.test".into()],
+            ..draft()
+        };
+        let built = build_draft(&kept, date(), "<brouillon-1@example.test>").unwrap();
+        assert_eq!(built.message_id, "brouillon-1@example.test");
+        let msg = MessageParser::default().parse(&built.raw).unwrap();
+        assert_eq!(msg.message_id(), Some("brouillon-1@example.test"));
+        assert_eq!(
+            msg.bcc().and_then(|b| b.first()).and_then(|a| a.address()),
+            Some("archives@example.test")
+        );
+
+        let back = reopen(&built.raw);
+        let html = back.html.clone().unwrap();
+        assert!(
+            html.contains("<b>à tous</b>") && html.contains("cid:logo@mairie.test"),
+            "{html}"
+        );
+        assert_eq!(
+            back,
+            Draft {
+                html: Some(html),
+                attachments: vec![AttachmentFile {
+                    mime: Some("application/pdf".into()),
+                    ..kept.attachments[0].clone()
+                }],
+                inline: vec![InlineImage {
+                    content_id: "logo@mairie.test".into(),
+                    file: AttachmentFile {
+                        name: "logo.png".into(),
+                        mime: Some("image/png".into()),
+                        bytes: logo,
+                    },
+                }],
+                ..kept.clone()
+            }
+        );
+        // Built again from what came back: the same draft.
+        let again = build_draft(&back, date(), &built.message_id).unwrap();
+        assert_eq!(reopen(&again.raw), back);
+
+        // Nobody to send to yet: kept, never sent.
+        let bare = Draft {
+            to: vec![],
+            bcc: vec![],
+            ..draft()
+        };
+        assert_eq!(
+            build(&bare, date()).unwrap_err().kind(),
+            crate::error::ErrorKind::BadInput
+        );
+        let back = reopen(&build_draft(&bare, date(), "b@example.test").unwrap().raw);
+        assert_eq!(back, bare);
+        // Whatever the transfer encoding (7-bit, quoted-printable, base64), the text as written.
+        for text in ["", "x", "a\n\n\tb  \n\n", "Ελληνικά κείμενα και Кириллица\n", "é\n"] {
+            let draft = Draft {
+                text: text.into(),
+                ..bare.clone()
+            };
+            let raw = build_draft(&draft, date(), "b@example.test").unwrap().raw;
+            assert_eq!(reopen(&raw).text, text, "{}", String::from_utf8_lossy(&raw));
+        }
+        for bad in ["", "a b@x", "<>", "a\r\nBcc: x@y"] {
+            let err = build_draft(&bare, date(), bad).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::BadInput, "{bad:?}");
+        }
+        assert_ne!(new_draft_id("a@x.test", date()), new_draft_id("a@x.test", date()));
+        assert!(new_draft_id("a@x.test", date()).ends_with("@x.test"));
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn address(addr: &mail_parser::Addr<'_>) -> Option<Address> {
     Some(Address { name, email })
 }
 
-fn addresses(header: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+pub(crate) fn addresses(header: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     header
         .map(|a| a.iter().filter_map(address).collect())
         .unwrap_or_default()

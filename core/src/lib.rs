@@ -21,6 +21,7 @@ pub mod account;
 pub mod actions;
 mod calame;
 pub mod compose;
+pub mod drafts;
 pub mod envelope;
 pub mod error;
 pub mod event;
@@ -41,7 +42,10 @@ pub mod tls;
 
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, SendMode, TlsMode};
 pub use actions::Action;
-pub use calame::{Answer, AnswerText, Answering, Calame, FlushReport, Origin, SendOutcome};
+pub use calame::{
+    Answer, AnswerText, Answering, Calame, DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed, FlushReport, Origin,
+    SendOutcome,
+};
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
 pub use event::Event;

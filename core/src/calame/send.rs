@@ -32,6 +32,18 @@ pub struct SendOutcome {
     pub warning: Option<String>,
 }
 
+impl SendOutcome {
+    /// Queued, not sent yet.
+    pub(super) fn queued(message_id: String) -> SendOutcome {
+        SendOutcome {
+            message_id,
+            status: "queued".into(),
+            filed_in: None,
+            warning: None,
+        }
+    }
+}
+
 /// Who a message is from: an identity by address, or a service on whose behalf the agent writes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
@@ -145,7 +157,17 @@ impl Calame {
         password: Option<&Secret<String>>,
     ) -> Result<SendOutcome> {
         let account = self.account(Some(email))?;
-        let (draft, sent_folder) = self.dress(&account, draft, from)?;
+        let message_id = self.enqueue(&account, draft, from)?;
+        match password {
+            Some(password) => self.send_queued(&account, &message_id, password).await,
+            None => Ok(SendOutcome::queued(message_id)),
+        }
+    }
+
+    /// Dress `draft` for the identity, build it and queue it in the outbox, durably; its
+    /// Message-ID.
+    pub(crate) fn enqueue(&self, account: &Account, draft: Draft, from: &Origin) -> Result<String> {
+        let (draft, sent_folder) = self.dress(account, draft, from)?;
         let built = compose::build(&draft, SystemTime::now())?;
         let item = Item {
             message_id: built.message_id.clone(),
@@ -159,20 +181,22 @@ impl Calame {
             ..Item::default()
         };
         self.outbox.push(&item, &built.raw)?;
-        let mut outcome = SendOutcome {
-            message_id: built.message_id.clone(),
-            status: "queued".into(),
-            filed_in: None,
-            warning: None,
-        };
-        let Some(password) = password else {
-            return Ok(outcome);
-        };
-        let report = match self.send_outbox(&account, password, false).await {
+        Ok(built.message_id)
+    }
+
+    /// Send the account's outbox now, and say what became of the queued `message_id`.
+    pub(crate) async fn send_queued(
+        &self,
+        account: &Account,
+        message_id: &str,
+        password: &Secret<String>,
+    ) -> Result<SendOutcome> {
+        let mut outcome = SendOutcome::queued(message_id.to_owned());
+        let report = match self.send_outbox(account, password, false).await {
             Ok(report) => report,
             // Still in the outbox: it leaves with a later flush.
             Err(e) if e.kind() == ErrorKind::Network => {
-                tracing::warn!("{}: kept in the outbox: {e}", built.message_id);
+                tracing::warn!("{message_id}: kept in the outbox: {e}");
                 FlushReport::default()
             }
             Err(e) => return Err(e),
@@ -180,14 +204,14 @@ impl Calame {
         outcome.warning = report
             .warnings
             .iter()
-            .find(|(id, _)| *id == built.message_id)
+            .find(|(id, _)| id == message_id)
             .map(|(_, w)| w.clone());
         outcome.filed_in = report
             .filed
             .iter()
-            .find(|(id, _)| *id == built.message_id)
+            .find(|(id, _)| id == message_id)
             .map(|(_, f)| f.clone());
-        match self.outbox.get(&built.message_id)? {
+        match self.outbox.get(message_id)? {
             None => outcome.status = "sent".into(),
             Some(i) if matches!(i.state, State::Accepted | State::Filed) => outcome.status = "sent".into(),
             Some(Item {
@@ -199,7 +223,7 @@ impl Calame {
                 state: State::Unconfirmed,
                 last_error,
                 ..
-            }) => return Err(Error::network(&built.message_id, last_error.unwrap_or_default())),
+            }) => return Err(Error::network(message_id, last_error.unwrap_or_default())),
             Some(_) => {}
         }
         Ok(outcome)
@@ -207,7 +231,7 @@ impl Calame {
 
     /// The draft as the identity sends it (From, Sender, Reply-To, signature) and the folder
     /// its copy goes to (`None`: the account's own Sent).
-    fn dress(&self, account: &Account, mut draft: Draft, from: &Origin) -> Result<(Draft, Option<String>)> {
+    pub(crate) fn dress(&self, account: &Account, mut draft: Draft, from: &Origin) -> Result<(Draft, Option<String>)> {
         let identities = self.identities(&account.email)?;
         let find = |address: &str| {
             identities
@@ -621,7 +645,7 @@ impl EndOfData for Confirm {
     }
 }
 
-fn rfc3339(t: SystemTime) -> String {
+pub(super) fn rfc3339(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).to_rfc3339()
 }
 

@@ -27,7 +27,11 @@ impl EndOfData for NoRecord {
 }
 
 /// A profile with `user`'s account, submission over STARTTLS on `smtp_port`.
-async fn sending_account(stack: &Stack, user: &User, smtp_port: u16) -> (tempfile::TempDir, Calame, Secret<String>) {
+pub async fn sending_account(
+    stack: &Stack,
+    user: &User,
+    smtp_port: u16,
+) -> (tempfile::TempDir, Calame, Secret<String>) {
     let (tmp, calame) = crate::profile();
     let password = Secret::new(user.password.clone());
     let mut setup = crate::setup_for(stack, user);
@@ -46,7 +50,7 @@ fn to(email: &str) -> Vec<Address> {
 
 /// The messages of a folder whose subject contains `token`, waiting for `n` of them (delivery
 /// goes through Postfix's queue), then a little more to see that no more come.
-fn arrived(stack: &Stack, user: &User, folder: &str, token: &str, n: usize) -> Vec<Value> {
+pub fn arrived(stack: &Stack, user: &User, folder: &str, token: &str, n: usize) -> Vec<Value> {
     let started = Instant::now();
     let matching = || -> Vec<Value> {
         peer::messages(stack, user, folder)

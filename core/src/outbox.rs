@@ -6,19 +6,22 @@
 //! reported, never dropped.
 //!
 //! States: `queued` → `sending` (a transaction is open; the end of the data is not yet given)
-//! → `confirming` (the end of the data has gone out; the server's answer is awaited) →
+//! → `confirming` (the end of the data is being given; the server's answer is awaited) →
 //! `accepted` (it said 250) → `filed` (copied to Sent); or `failed` (refused for good, with why),
-//! or `unconfirmed` (the line dropped while the answer was awaited: the server may have the
+//! or `unconfirmed` (the line dropped after the end had gone out: the server may have the
 //! message; only the user may send it again).
 //!
 //! The ambiguous moment is the end of the data: a server delivers a message once it has its
-//! final dot, whether or not the answer reaches us. So `confirming` is made visible only *after*
-//! the dot has been written to the socket (the record is written and fsync'd before, and renamed
-//! in place right after): a crash with the record in `sending` means the dot never left
-//! (the server drops a transaction without it) and the message is sent again; a crash in
-//! `confirming` means it left. When the process was killed the kernel still delivers what was
-//! written, so on the same boot `confirming` is taken as accepted; after a reboot (power loss)
-//! the dot may have died with the machine, and the item becomes `unconfirmed`.
+//! final dot, whether or not its answer reaches us. The `confirming` record is written and
+//! fsync'd beside the current one first (slow, harmless), then renamed in place, and only then
+//! is the dot handed to the socket; the folder is fsync'd after. So for a process killed on
+//! this boot, `sending` means the dot never left (the server drops a transaction without it:
+//! sent again) and `confirming` that it left right after (the kernel delivers what was written,
+//! even for a dead process: taken as accepted). Nothing runs between the rename and the write
+//! but the encryption of five bytes; a kill landing exactly there would lose the message
+//! rather than send it twice. After a reboot (power loss) the dot may have died with the
+//! machine, or the rename with the disk cache: an item in `confirming`, or in `sending` with a
+//! prepared record beside it, becomes `unconfirmed`.
 
 use std::fs;
 use std::io::Write;
@@ -132,8 +135,8 @@ impl Outbox {
     }
 
     /// The first half of recording `confirming`: the new record written and fsync'd beside
-    /// the current one, not yet visible. Called just before the end of the data is written;
-    /// [`Prepared::commit`] just after.
+    /// the current one (and its name made durable), not yet in place. Then
+    /// [`Prepared::commit`], then the end of the data, then [`Outbox::sync`].
     pub fn prepare_confirming(&self, item: &Item) -> Result<Prepared> {
         let mut next = item.clone();
         next.state = State::Confirming;
@@ -144,7 +147,17 @@ impl Outbox {
         let mut file = fs::File::create(&tmp).map_err(|e| Error::storage(&tmp, e))?;
         file.write_all(&json).map_err(|e| Error::storage(&tmp, e))?;
         file.sync_all().map_err(|e| Error::storage(&tmp, e))?;
+        self.sync()?;
         Ok(Prepared { tmp, path })
+    }
+
+    /// Make the folder's names durable (after a rename).
+    pub fn sync(&self) -> Result<()> {
+        #[cfg(unix)]
+        fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::storage(&self.dir, e))?;
+        Ok(())
     }
 
     /// Record a new state (and why, for a failure or a retry); counts an attempt on `sending`.
@@ -201,19 +214,42 @@ impl Outbox {
         Ok(Contents { items, damaged })
     }
 
-    /// Items found in `confirming` by a new process: the end of their data left before a
-    /// crash. Same boot: the kernel delivered it, so they are accepted; another boot (or one we
-    /// cannot tell): unconfirmed, for the user to decide. Returns the item as recorded.
-    pub fn settle_confirming(&self, item: &Item) -> Result<Item> {
+    /// An item found in `confirming` or `sending` by a new process, after a crash. Same boot:
+    /// `confirming` is accepted, `sending` is sent again (a prepared record beside it never
+    /// got in place, so the dot never left). Another boot, or one we cannot tell: an item
+    /// whose end may have gone out is unconfirmed, for the user to decide. Returns the item
+    /// as recorded.
+    pub fn settle(&self, item: &Item) -> Result<Item> {
         let mut item = item.clone();
         let current = boot_id();
-        if item.boot.is_some() && item.boot == current {
-            item.state = State::Accepted;
-        } else {
+        let same_boot = |boot: &Option<String>| boot.is_some() && *boot == current;
+        let prepared = self.record_path(&item.message_id).with_extension("confirming");
+        let maybe_left = match item.state {
+            State::Confirming if same_boot(&item.boot) => {
+                item.state = State::Accepted;
+                false
+            }
+            State::Confirming => true,
+            State::Sending => match fs::read(&prepared) {
+                Ok(bytes) => {
+                    let boot = serde_json::from_slice::<Item>(&bytes).ok().and_then(|i| i.boot);
+                    !same_boot(&boot)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(item),
+                Err(e) => return Err(Error::storage(&prepared, e)),
+            },
+            _ => return Ok(item),
+        };
+        if maybe_left {
             item.state = State::Unconfirmed;
             item.last_error = Some(UNCONFIRMED_AFTER_RESTART.into());
         }
         self.put(&item)?;
+        match fs::remove_file(&prepared) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::storage(&prepared, e)),
+        }
         Ok(item)
     }
 
@@ -236,8 +272,8 @@ impl Outbox {
 }
 
 /// Why an item stopped in `unconfirmed` after a restart.
-pub const UNCONFIRMED_AFTER_RESTART: &str = "the machine stopped just after the end of the message \
-     was sent: the server may have it; `outbox retry` sends it again";
+pub const UNCONFIRMED_AFTER_RESTART: &str = "the machine stopped while the end of the message was \
+     being sent: the server may have it; `outbox retry` sends it again";
 
 /// A `confirming` record ready to be put in place.
 #[derive(Debug)]
@@ -247,16 +283,10 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Make the record visible (rename), then durable (fsync of the folder).
+    /// Put the record in place (rename): the last step before the end of the data is written;
+    /// [`Outbox::sync`] makes it durable after.
     pub fn commit(self) -> Result<()> {
-        fs::rename(&self.tmp, &self.path).map_err(|e| Error::storage(&self.path, e))?;
-        #[cfg(unix)]
-        if let Some(parent) = self.path.parent() {
-            fs::File::open(parent)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| Error::storage(parent, e))?;
-        }
-        Ok(())
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::storage(&self.path, e))
     }
 }
 
@@ -293,20 +323,37 @@ mod tests {
         let outbox = Outbox::open(dir.path()).unwrap();
         outbox.push(&item("a@x", "t"), b"m").unwrap();
         let sending = outbox.mark("a@x", State::Sending, None).unwrap();
-        let prepared = outbox.prepare_confirming(&sending).unwrap();
-        // Killed here (before the end of the data left): still `sending`, sent again.
+        let _prepared = outbox.prepare_confirming(&sending).unwrap();
+        // Killed here (the end of the data not given): still `sending`, sent again.
         assert_eq!(outbox.get("a@x").unwrap().unwrap().state, State::Sending);
         assert_eq!(
             outbox.items().unwrap().items.len(),
             1,
             "the prepared record is not an item"
         );
-        prepared.commit().unwrap();
+        if boot_id().is_some() {
+            let settled = outbox.settle(&sending).unwrap();
+            assert_eq!(settled.state, State::Sending, "same boot: sent again");
+            assert!(!outbox.record_path("a@x").with_extension("confirming").exists());
+        }
+        // Prepared on another boot: the rename may have been lost with the dot gone out.
+        let mut earlier = sending.clone();
+        earlier.boot = Some("another-boot".into());
+        fs::write(
+            outbox.record_path("a@x").with_extension("confirming"),
+            serde_json::to_vec(&earlier).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(outbox.settle(&sending).unwrap().state, State::Unconfirmed);
+        outbox.put(&sending).unwrap();
+
+        outbox.prepare_confirming(&sending).unwrap().commit().unwrap();
+        outbox.sync().unwrap();
         let confirming = outbox.get("a@x").unwrap().unwrap();
         assert_eq!(confirming.state, State::Confirming);
         assert_eq!(confirming.attempts, 1);
         // Same boot: the kernel delivered the dot after the crash.
-        let settled = outbox.settle_confirming(&confirming).unwrap();
+        let settled = outbox.settle(&confirming).unwrap();
         let expected = if boot_id().is_some() {
             State::Accepted
         } else {
@@ -316,7 +363,7 @@ mod tests {
         // Another boot: nobody knows; the user decides.
         let mut rebooted = confirming.clone();
         rebooted.boot = Some("another-boot".into());
-        let settled = outbox.settle_confirming(&rebooted).unwrap();
+        let settled = outbox.settle(&rebooted).unwrap();
         assert_eq!(settled.state, State::Unconfirmed);
         assert_eq!(settled.last_error.as_deref(), Some(UNCONFIRMED_AFTER_RESTART));
         assert_eq!(outbox.get("a@x").unwrap().unwrap().state, State::Unconfirmed);

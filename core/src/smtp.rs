@@ -36,8 +36,9 @@ pub struct Submission {
 }
 
 /// What the sender does around the end of a message's data (see [`crate::outbox`]): `before`
-/// runs when all but the final dot has been written, `after` once the dot is on the network.
-/// An error from `before` keeps the dot from leaving (the server then drops the message).
+/// runs when all but the final dot has been written, as the last thing before the dot is
+/// handed to the stream, and an error from it keeps the dot from being written (the server
+/// then drops the message); `after` runs once the dot is flushed to the network.
 pub trait EndOfData: Send {
     fn before(&mut self) -> Result<()>;
     fn after(&mut self) -> Result<()>;
@@ -49,7 +50,8 @@ pub struct SendFailure {
     pub error: Error,
     /// Refused for good (5xx): sending it again would fail the same way.
     pub permanent: bool,
-    /// The end of the data had left when the line failed: the server may have the message.
+    /// The end of the data had been handed to the stream when the line failed: the server
+    /// may have the message.
     pub after_end: bool,
 }
 
@@ -69,11 +71,11 @@ struct Gate {
     /// The next write is the end of the data.
     armed: bool,
     before_done: bool,
+    /// The end of the data was handed to the stream below.
     end_written: bool,
-    /// The end of the data reached the socket.
-    end_flushed: bool,
     hook: Option<Box<dyn EndOfData>>,
-    failure: Option<Error>,
+    /// `before` failed: the end was not written.
+    before_failed: Option<Error>,
 }
 
 type SharedGate = Arc<Mutex<Gate>>;
@@ -220,14 +222,9 @@ impl Submission {
         };
         let answer = timed(&host, self.conn.message_iter(parts)).await;
         let gate = std::mem::take(&mut *lock(&self.gate));
-        if let Some(error) = gate.failure {
-            // Our own record failed: before the dot, nothing was delivered; after it, the
-            // server may have the message.
-            return Err(SendFailure {
-                error,
-                permanent: false,
-                after_end: gate.end_flushed,
-            });
+        if let Some(error) = gate.before_failed {
+            // Our own record failed: the dot was not written, nothing was delivered.
+            return Err(SendFailure::before_end(error, false));
         }
         match answer {
             Ok(Ok(_)) => {
@@ -244,12 +241,12 @@ impl Submission {
             Ok(Err(e)) => Err(SendFailure {
                 error: Error::network(&host, e),
                 permanent: false,
-                after_end: gate.end_flushed,
+                after_end: gate.end_written,
             }),
             Err(timeout) => Err(SendFailure {
                 error: timeout,
                 permanent: false,
-                after_end: gate.end_flushed,
+                after_end: gate.end_written,
             }),
         }
     }
@@ -409,7 +406,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
             if gate.armed && !gate.before_done {
                 gate.before_done = true;
                 if let Some(Err(e)) = gate.hook.as_mut().map(|h| h.before()) {
-                    gate.failure = Some(e);
+                    gate.before_failed = Some(e);
                     gate.armed = false;
                     return Poll::Ready(Err(io::Error::other("the send could not be recorded")));
                 }
@@ -430,9 +427,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
             let mut gate = lock(&this.gate);
             if gate.armed && gate.end_written {
                 gate.armed = false;
-                gate.end_flushed = true;
                 if let Some(Err(e)) = gate.hook.as_mut().map(|h| h.after()) {
-                    gate.failure = Some(e);
+                    // The dot is gone: the server's answer decides; the record is only not
+                    // yet durable.
+                    tracing::warn!("after the end of a message: {e}");
                 }
             }
         }

@@ -15,7 +15,7 @@ use crate::envelope::Address;
 use crate::error::{Error, ErrorKind, Result};
 use crate::folder::{Folder, Role};
 use crate::imap::{self, SearchKey};
-use crate::outbox::{Item, Outbox, Prepared, State};
+use crate::outbox::{Item, Outbox, State};
 use crate::secret::Secret;
 use crate::smtp::{self, EndOfData};
 
@@ -402,11 +402,8 @@ impl Calame {
         let now = SystemTime::now();
         let mut to_send = Vec::new();
         for item in self.outbox_items(Some(&account.email))? {
-            let item = match item.state {
-                // The end of its data left before a crash.
-                State::Confirming => self.outbox.settle_confirming(&item)?,
-                _ => item,
-            };
+            // Left half-way by a crash.
+            let item = self.outbox.settle(&item)?;
             match item.state {
                 State::Queued | State::Sending if all || due_at(&item) <= now => to_send.push(item),
                 State::Unconfirmed => report
@@ -439,7 +436,6 @@ impl Calame {
             let end = Box::new(Confirm {
                 outbox: self.outbox.clone(),
                 item: sending.clone(),
-                prepared: None,
             });
             let failure = match conn.send(&item.envelope_from, &item.to, &raw, end).await {
                 Ok(()) => {
@@ -623,25 +619,20 @@ impl Calame {
     }
 }
 
-/// The outbox's side of the end of the data: `confirming` prepared before the dot, made
-/// visible once the dot is on the network.
+/// The outbox's side of the end of the data: `confirming` prepared and put in place just
+/// before the dot is written, made durable after (see [`crate::outbox`]).
 struct Confirm {
     outbox: Outbox,
     item: Item,
-    prepared: Option<Prepared>,
 }
 
 impl EndOfData for Confirm {
     fn before(&mut self) -> Result<()> {
-        self.prepared = Some(self.outbox.prepare_confirming(&self.item)?);
-        Ok(())
+        self.outbox.prepare_confirming(&self.item)?.commit()
     }
 
     fn after(&mut self) -> Result<()> {
-        match self.prepared.take() {
-            Some(prepared) => prepared.commit(),
-            None => Ok(()),
-        }
+        self.outbox.sync()
     }
 }
 

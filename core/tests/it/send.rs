@@ -200,14 +200,15 @@ async fn a_sender_the_login_does_not_own_is_refused_by_name() {
     );
 }
 
-/// Through the outbox: sent at once when online and filed in Sent, headers and attachment names
-/// intact at the other end; queued when offline, then sent by a flush; each message arrives
+/// alice writes to bob through the outbox: sent at once when online and filed in her Sent,
+/// headers and attachment names intact in bob's INBOX; queued when offline, then sent by a flush; each message arrives
 /// once and the outbox ends empty.
 #[tokio::test]
 async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
     let stack = Stack::shared();
-    let to_user = stack.add_user("outbox-to").unwrap();
-    let from = stack.add_user("outbox-from").unwrap();
+    let to_user = stack.user("bob").clone();
+    let from = stack.user("alice").clone();
+    let n = std::process::id();
     let (_tmp, calame, password) = sending_account(stack, &from, stack.info.submission_port).await;
     let draft = |subject: &str| Draft {
         to: vec![Address {
@@ -228,7 +229,7 @@ async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
     let sent = calame
         .send_with(
             &from.email,
-            draft("Permis n°42 : dossier complet"),
+            draft(&format!("Permis n°42-{n} : dossier complet")),
             &own,
             Some(&password),
         )
@@ -237,12 +238,17 @@ async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
     assert_eq!(sent.status, "sent");
     assert_eq!(sent.filed_in.as_deref(), Some("Sent"));
     assert!(calame.outbox_items(None).unwrap().is_empty(), "filed, then forgotten");
-    let copies = arrived(stack, &from, "Sent", "Permis n°42", 1);
+    let copies = arrived(stack, &from, "Sent", &format!("Permis n°42-{n}"), 1);
     assert_eq!(copies.len(), 1, "a copy in Sent");
     assert_eq!(copies[0]["flags"], serde_json::json!(["\\Seen"]));
 
     let queued = calame
-        .send_with(&from.email, draft("Permis n°43 : pièce manquante"), &own, None)
+        .send_with(
+            &from.email,
+            draft(&format!("Permis n°43-{n} : pièce manquante")),
+            &own,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(queued.status, "queued");
@@ -254,13 +260,13 @@ async fn messages_go_through_the_outbox_once_and_are_filed_in_sent() {
     calame.flush_outbox_with(&from.email, &password).await.unwrap();
     assert!(calame.outbox_items(None).unwrap().is_empty());
 
-    let received = arrived(stack, &to_user, "INBOX", "Permis n°4", 2);
+    let received = arrived(stack, &to_user, "INBOX", &format!("-{n} : "), 2);
     assert_eq!(received.len(), 2, "each once");
     let first = received
         .iter()
         .find(|m| m["message_id"] == format!("<{}>", sent.message_id))
         .expect("the first message, by its Message-ID");
-    assert_eq!(first["subject"], "Permis n°42 : dossier complet");
+    assert_eq!(first["subject"], format!("Permis n°42-{n} : dossier complet"));
     assert_eq!(first["from"], from.email.as_str());
     assert_eq!(first["sender"], Value::Null);
     assert_eq!(first["to"], format!("Service urbanisme <{}>", to_user.email));

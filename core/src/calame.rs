@@ -1,10 +1,12 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
+mod calendar;
 mod drafts;
 mod reply;
 mod search;
 mod send;
 
+pub use calendar::CalendarSync;
 pub use drafts::{DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed};
 pub use reply::{Answer, AnswerText, Answering};
 pub use send::{FlushReport, Origin, SendOutcome};
@@ -254,7 +256,13 @@ impl Calame {
         let mut conn = imap::connect(&account, password).await?;
         let result = self.sync_on(&mut conn, &account, only, bodies, progress).await;
         conn.logout().await;
-        result
+        let mut report = result?;
+        // The calendars too, on a whole sync of an account that has them.
+        if account.caldav.is_some() && only.is_none() {
+            let calendars = self.sync_calendars_with(&account.email, password).await?;
+            report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
+        }
+        Ok(report)
     }
 
     /// Replay queued actions, sync, then refresh the folder list. With a cached folder list the

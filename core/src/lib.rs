@@ -20,6 +20,7 @@
 pub mod account;
 pub mod actions;
 mod calame;
+pub mod caldav;
 pub mod compose;
 pub mod drafts;
 pub mod envelope;
@@ -43,8 +44,8 @@ pub mod tls;
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, SendMode, TlsMode};
 pub use actions::Action;
 pub use calame::{
-    Answer, AnswerText, Answering, Calame, DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed, FlushReport, Origin,
-    SendOutcome,
+    Answer, AnswerText, Answering, Calame, CalendarSync, DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed,
+    FlushReport, Origin, SendOutcome,
 };
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};

@@ -12,6 +12,7 @@ use crate::envelope::Envelope;
 use crate::error::{Error, Result};
 use crate::folder::Folder;
 
+mod calendars;
 mod text_log;
 
 /// Bump when the layout of what is stored changes: an older cache is then rebuilt.
@@ -52,6 +53,9 @@ pub struct Store {
     body_records: sled::Tree,
     /// Per folder id: how much of its search text log is valid (see [`text_log`]).
     text_logs: sled::Tree,
+    /// Calendars and their objects (see [`calendars`]).
+    calendars: sled::Tree,
+    cal_objects: sled::Tree,
     path: PathBuf,
     /// Message bodies, as files beside the database (see [`Store::body_path`]).
     bodies: PathBuf,
@@ -101,6 +105,8 @@ impl Store {
         let generations = db.open_tree("generations").map_err(|e| e.to_string())?;
         let body_records = db.open_tree("body_records").map_err(|e| e.to_string())?;
         let text_logs = db.open_tree("text_logs").map_err(|e| e.to_string())?;
+        let calendars = db.open_tree("calendars").map_err(|e| e.to_string())?;
+        let cal_objects = db.open_tree("cal_objects").map_err(|e| e.to_string())?;
         Ok(Store {
             db,
             folders,
@@ -109,6 +115,8 @@ impl Store {
             generations,
             body_records,
             text_logs,
+            calendars,
+            cal_objects,
             path: path.to_owned(),
             bodies: bodies_dir(path),
             search: search_dir(path),

@@ -17,21 +17,26 @@ fn python() -> &'static str {
     }
 }
 
-/// One run of the peer; its JSON answer.
+/// One run of the IMAP peer; its JSON answer.
 pub fn run(stack: &Stack, user: &User, args: &[&str]) -> Result<serde_json::Value> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/imap_peer.py");
+    let port = stack.info.imaps_port.to_string();
+    let ca = stack.info.ca_file.to_string_lossy();
+    script("imap_peer.py", &[&port, &ca, &user.login, &user.password], args)
+}
+
+/// Run one of the testkit's Python scripts with its leading arguments, then `args`.
+fn script(name: &str, leading: &[&str], args: &[&str]) -> Result<serde_json::Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
     let out = Command::new(python())
-        .arg(script)
-        .arg(stack.info.imaps_port.to_string())
-        .arg(&stack.info.ca_file)
-        .args([&user.login, &user.password])
+        .arg(&path)
+        .args(leading)
         .args(args)
         .output()
-        .context("running python3 imap_peer.py")?;
+        .with_context(|| format!("running python3 {name}"))?;
     if !out.status.success() {
-        bail!("imap_peer {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!("{name} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    serde_json::from_slice(&out.stdout).context("imap_peer's answer")
+    serde_json::from_slice(&out.stdout).with_context(|| format!("{name}'s answer"))
 }
 
 /// A folder's UIDs and flags (sorted), as the server holds them.
@@ -79,4 +84,29 @@ s.quit()
         bail!("sending failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(())
+}
+
+/// One run of the CalDAV peer (`dav_peer.py`, Python's caldav): its JSON answer.
+pub fn dav(stack: &Stack, user: &User, args: &[&str]) -> Result<serde_json::Value> {
+    script(
+        "dav_peer.py",
+        &[&stack.info.caldav_url, &user.login, &user.password],
+        args,
+    )
+}
+
+/// Create or replace an event with another client.
+pub fn dav_put(stack: &Stack, user: &User, calendar: &str, ics: &str) -> Result<()> {
+    let file = tempfile_in(&stack.info.dir, ics)?;
+    dav(stack, user, &["put", calendar, &file.to_string_lossy()])?;
+    let _ = std::fs::remove_file(&file);
+    Ok(())
+}
+
+fn tempfile_in(dir: &std::path::Path, text: &str) -> Result<std::path::PathBuf> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("dav-peer-{}-{n}.ics", std::process::id()));
+    std::fs::write(&path, text).context("writing an event for the peer")?;
+    Ok(path)
 }

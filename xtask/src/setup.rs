@@ -32,9 +32,13 @@ const PACKAGES: &[&str] = &[
     "dbus",
     "gnome-keyring",
     "libsecret-tools",
-    // `cargo xtask bench`: the peers (mbsync, notmuch) and GNU time for peak RSS.
+    // Another CalDAV client for the calendar tests (Python's caldav and icalendar).
+    "python3-caldav",
+    "python3-icalendar",
+    // `cargo xtask bench`: the peers (mbsync, notmuch, vdirsyncer) and GNU time for peak RSS.
     "isync",
     "notmuch",
+    "vdirsyncer",
     "time",
 ];
 

@@ -2,6 +2,7 @@
 //! calame-testkit). One binary, one module per concern.
 
 mod actions;
+mod calendar;
 mod drafts;
 mod faults;
 mod folders;

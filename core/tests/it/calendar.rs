@@ -1,0 +1,130 @@
+//! Calendars against the real Radicale: discovery of own and shared calendars for alice and
+//! bob, and incremental sync of what another client (Python's caldav) adds, edits and deletes.
+
+use calame_core::Calame;
+use calame_testkit::{peer, Stack, User};
+
+/// A profile with `user`'s account and its CalDAV server.
+async fn calendar_account(stack: &Stack, user: &User) -> (tempfile::TempDir, Calame, calame_core::Secret<String>) {
+    let (tmp, calame) = crate::profile();
+    let password = calame_core::Secret::new(user.password.clone());
+    let mut setup = crate::setup_for(stack, user);
+    setup.caldav = Some(stack.info.caldav_url.clone());
+    calame.add_account(setup, &password, false).await.unwrap();
+    (tmp, calame, password)
+}
+
+fn event(uid: &str, summary: &str, start: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//peer//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20270101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:{summary}\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+#[tokio::test]
+async fn own_and_shared_calendars_are_found_for_each_agent() {
+    let stack = Stack::shared();
+    for (login, other) in [("alice", "bob"), ("bob", "alice")] {
+        let user = stack.user(login).clone();
+        let (_tmp, calame, password) = calendar_account(stack, &user).await;
+        let calendars = calame.discover_calendars_with(&user.email, &password).await.unwrap();
+        let seen: Vec<(&str, Option<&str>, bool, bool)> = calendars
+            .iter()
+            .map(|c| (c.id.as_str(), c.owner.as_deref(), c.shared, c.writable))
+            .collect();
+        let own = format!("{login}/calendar");
+        assert_eq!(
+            seen,
+            vec![
+                (own.as_str(), Some(login), false, true),
+                ("accueil/calendar", Some("accueil"), true, true)
+            ],
+            "{login}"
+        );
+        assert_eq!(calendars[1].name, "Accueil");
+        assert!(
+            !calendars.iter().any(|c| c.id.starts_with(other)),
+            "{login} does not see {other}'s"
+        );
+        assert_eq!(calame.calendars(&user.email).unwrap(), calendars, "cached");
+    }
+}
+
+#[tokio::test]
+async fn sync_follows_another_clients_adds_edits_and_deletes() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let token = format!("sync-{}", std::process::id());
+    let (_tmp, calame, password) = calendar_account(stack, &alice).await;
+    let first = calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    assert_eq!(first.calendars, 2);
+
+    // bob writes in the service calendar; alice's sync brings it.
+    let ids = [format!("{token}-a"), format!("{token}-b")];
+    for (n, uid) in ids.iter().enumerate() {
+        peer::dav_put(
+            stack,
+            &bob,
+            "accueil/calendar",
+            &event(uid, &format!("Permanence {n}"), "20270315T090000Z"),
+        )
+        .unwrap();
+    }
+    let second = calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    assert_eq!(
+        (second.objects_new, second.objects_changed, second.objects_removed),
+        (2, 0, 0)
+    );
+
+    // An edit and a delete by bob: one changed, one removed.
+    peer::dav_put(
+        stack,
+        &bob,
+        "accueil/calendar",
+        &event(&ids[0], "Permanence déplacée", "20270316T090000Z"),
+    )
+    .unwrap();
+    peer::dav(stack, &bob, &["delete", "accueil/calendar", &ids[1]]).unwrap();
+    let third = calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    assert_eq!(
+        (third.objects_new, third.objects_changed, third.objects_removed),
+        (0, 1, 1)
+    );
+
+    // Unchanged: one round trip per calendar, nothing moved.
+    let fourth = calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    assert_eq!(
+        (
+            fourth.objects_new,
+            fourth.objects_changed,
+            fourth.objects_removed,
+            fourth.requests
+        ),
+        (0, 0, 0, 2)
+    );
+
+    // The cache holds what the server holds, by UID.
+    let server = peer::dav(stack, &alice, &["list", "accueil/calendar"]).unwrap();
+    let server_uids: std::collections::BTreeSet<String> = server
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.starts_with(&token))
+        .cloned()
+        .collect();
+    let cached = calame.calendar_objects(&alice.email, "accueil/calendar").unwrap();
+    let cached_uids: std::collections::BTreeSet<String> = cached
+        .iter()
+        .filter_map(|o| {
+            o.data
+                .lines()
+                .find_map(|l| l.trim_end().strip_prefix("UID:").map(str::to_owned))
+        })
+        .filter(|u| u.starts_with(&token))
+        .collect();
+    assert_eq!(cached_uids, server_uids);
+    assert_eq!(cached_uids.len(), 1);
+    assert!(cached.iter().any(|o| o.data.contains("Permanence déplacée")));
+}

@@ -9,8 +9,10 @@
 //! next sync. Network errors leave it queued. Nothing is retried forever, nothing is lost.
 
 use std::fs;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -54,34 +56,43 @@ impl Action {
 
 /// A queued action of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Queued {
+pub struct Queued<A = Action> {
     pub seq: u64,
     pub account: String,
-    pub action: Action,
+    pub action: A,
 }
 
 /// An action the server refused for good, kept for the user to see.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Failed {
-    pub queued: Queued,
+pub struct Failed<A = Action> {
+    pub queued: Queued<A>,
     pub reason: String,
 }
 
-/// The durable queue in a profile directory.
+/// A durable queue in a profile directory: of actions on messages (`queue/`), or of other
+/// changes to replay in order (calendar writes, `calendar-queue/`).
 #[derive(Debug)]
-pub struct Queue {
+pub struct Queue<A = Action> {
     dir: PathBuf,
+    kind: PhantomData<A>,
 }
 
-impl Queue {
-    pub fn open(profile_dir: &Path) -> Result<Queue> {
-        let dir = profile_dir.join("queue");
+impl Queue<Action> {
+    pub fn open(profile_dir: &Path) -> Result<Queue<Action>> {
+        Queue::open_named(profile_dir, "queue")
+    }
+}
+
+impl<A: Serialize + DeserializeOwned + Clone> Queue<A> {
+    /// The queue in `PROFILE/name/`.
+    pub fn open_named(profile_dir: &Path, name: &str) -> Result<Queue<A>> {
+        let dir = profile_dir.join(name);
         fs::create_dir_all(dir.join("failed")).map_err(|e| Error::storage(&dir, e))?;
-        Ok(Queue { dir })
+        Ok(Queue { dir, kind: PhantomData })
     }
 
     /// Append an action; it is on disk when this returns.
-    pub fn push(&self, account: &str, action: Action) -> Result<Queued> {
+    pub fn push(&self, account: &str, action: A) -> Result<Queued<A>> {
         let seq = self.last_seq()? + 1;
         let queued = Queued {
             seq,
@@ -115,7 +126,7 @@ impl Queue {
 
     /// Every queued action, oldest first. A file that does not read is moved to `failed/`
     /// rather than blocking the queue.
-    pub fn pending(&self) -> Result<Vec<Queued>> {
+    pub fn pending(&self) -> Result<Vec<Queued<A>>> {
         let mut names: Vec<PathBuf> = fs::read_dir(&self.dir)
             .map_err(|e| Error::storage(&self.dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -126,7 +137,7 @@ impl Queue {
         for path in names {
             match fs::read(&path)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Queued>(&b).ok())
+                .and_then(|b| serde_json::from_slice::<Queued<A>>(&b).ok())
             {
                 Some(q) => out.push(q),
                 None => {
@@ -145,7 +156,7 @@ impl Queue {
     }
 
     /// The server refused it for good.
-    pub fn fail(&self, queued: &Queued, reason: &str) -> Result<()> {
+    pub fn fail(&self, queued: &Queued<A>, reason: &str) -> Result<()> {
         let failed = Failed {
             queued: queued.clone(),
             reason: reason.to_owned(),
@@ -159,7 +170,7 @@ impl Queue {
     }
 
     /// Actions refused by the server, oldest first.
-    pub fn failed(&self) -> Result<Vec<Failed>> {
+    pub fn failed(&self) -> Result<Vec<Failed<A>>> {
         let dir = self.dir.join("failed");
         let mut names: Vec<PathBuf> = fs::read_dir(&dir)
             .map_err(|e| Error::storage(&dir, e))?

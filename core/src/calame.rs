@@ -44,6 +44,8 @@ pub struct Calame {
     remote_allow: RemoteAllowList,
     /// Serialises changes to the accounts file.
     accounts_write: Mutex<()>,
+    /// Calendar writes waiting for the server.
+    calendar_queue: Queue<crate::caldav::Write>,
     /// One outbox flush at a time in this process (the profile lock keeps other processes out).
     flushing: tokio::sync::Mutex<()>,
     /// One upload of drafts at a time in this process.
@@ -58,6 +60,7 @@ impl Calame {
         let store = Store::open(&profile.cache_dir())?;
         let queue = Queue::open(profile.dir())?;
         let outbox = crate::outbox::Outbox::open(profile.dir())?;
+        let calendar_queue = Queue::open_named(profile.dir(), "calendar-queue")?;
         let drafts = crate::drafts::Drafts::open(profile.dir())?;
         let remote_allow = RemoteAllowList::new(profile.dir());
         Ok(Calame {
@@ -65,6 +68,7 @@ impl Calame {
             store,
             queue,
             outbox,
+            calendar_queue,
             drafts,
             remote_allow,
             accounts_write: Mutex::new(()),

@@ -53,6 +53,48 @@ pub struct Object {
     pub data: String,
 }
 
+/// A change to a calendar object, queued durably until the server has it (written to the
+/// cache at once, so the agenda shows it offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "write", rename_all = "snake_case")]
+pub enum Write {
+    Put {
+        calendar: String,
+        href: String,
+        ics: String,
+        base: Base,
+    },
+    Delete {
+        calendar: String,
+        href: String,
+        base: Base,
+    },
+}
+
+impl Write {
+    pub fn href(&self) -> &str {
+        match self {
+            Write::Put { href, .. } | Write::Delete { href, .. } => href,
+        }
+    }
+
+    pub fn calendar(&self) -> &str {
+        match self {
+            Write::Put { calendar, .. } | Write::Delete { calendar, .. } => calendar,
+        }
+    }
+}
+
+/// What a write expects the server to hold: nothing yet, the version the user saw, or
+/// whatever an earlier queued write of the same object leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    New,
+    Etag(String),
+    AfterPrevious,
+}
+
 /// What changed in a calendar since the last sync.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Changes {

@@ -1,11 +1,15 @@
 //! The calendar side of an account: discovery, sync into the cache, and the calendars from it.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::Calame;
-use crate::caldav::{self, http::Dav, Calendar};
-use crate::error::Result;
+use crate::account::Account;
+use crate::caldav::http::{Condition, Dav};
+use crate::caldav::{self, Base, Calendar, Object, Write};
+use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
 /// What a calendar sync did.
@@ -55,6 +59,7 @@ impl Calame {
         let account = self.account(Some(email))?;
         let dav = Dav::new(&account, password)?;
         let mut report = CalendarSync::default();
+        self.replay_calendar_writes(&account, &dav).await?;
         let mut states = self.store.calendars(&account.email)?;
         if states.is_empty() {
             let found = caldav::discover(&dav).await?;
@@ -83,5 +88,192 @@ impl Calame {
             self.store.apply_calendar_changes(&account.email, &state, &changes)?;
         }
         Ok(report)
+    }
+
+    /// Store (or, with `ics` None, remove) the object at `href` of a calendar: in the cache at
+    /// once, then queued; with a password, sent to the server now. A write the server refuses
+    /// (changed meanwhile: 412; no right: 403) is kept apart with why, never forced, and the
+    /// calendar is read again from the server at the next sync.
+    pub async fn write_calendar_object(
+        &self,
+        email: &str,
+        calendar: &str,
+        href: &str,
+        ics: Option<String>,
+        password: Option<&Secret<String>>,
+    ) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let state = self
+            .store
+            .calendars(&account.email)?
+            .into_iter()
+            .find(|c| c.calendar.id == calendar)
+            .ok_or_else(|| Error::NotFound(format!("no calendar {calendar} (calame sync, or cal calendars)")))?;
+        if !state.calendar.writable {
+            return Err(Error::Refused(format!(
+                "the calendar {calendar} is read-only for {}",
+                account.email
+            )));
+        }
+        let earlier = self
+            .calendar_queue
+            .pending()?
+            .iter()
+            .any(|q| q.account == account.email && q.action.href() == href);
+        let cached = self
+            .store
+            .objects(&account.email, calendar)?
+            .into_iter()
+            .find(|o| o.href == href);
+        let base = match (earlier, &cached) {
+            (true, _) => Base::AfterPrevious,
+            (false, Some(Object { etag: Some(tag), .. })) => Base::Etag(tag.clone()),
+            (false, Some(_)) => {
+                return Err(Error::Conflict(format!(
+                    "{href}: its version is not known yet; sync first"
+                )));
+            }
+            (false, None) if ics.is_none() => return Err(Error::NotFound(format!("no object {href} in {calendar}"))),
+            (false, None) => Base::New,
+        };
+        let write = match ics {
+            Some(ics) => {
+                let object = Object {
+                    href: href.to_owned(),
+                    etag: None,
+                    data: ics.clone(),
+                };
+                self.store.put_object(&account.email, calendar, href, Some(&object))?;
+                Write::Put {
+                    calendar: calendar.to_owned(),
+                    href: href.to_owned(),
+                    ics,
+                    base,
+                }
+            }
+            None => {
+                self.store.put_object(&account.email, calendar, href, None)?;
+                Write::Delete {
+                    calendar: calendar.to_owned(),
+                    href: href.to_owned(),
+                    base,
+                }
+            }
+        };
+        let queued = self.calendar_queue.push(&account.email, write)?;
+        let Some(password) = password else { return Ok(()) };
+        let dav = Dav::new(&account, password)?;
+        let refused = self.replay_calendar_writes(&account, &dav).await?;
+        match refused.into_iter().find(|(seq, _)| *seq == queued.seq) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Calendar writes refused by the server, with why (for the user to see).
+    pub fn refused_calendar_writes(&self, email: &str) -> Result<Vec<(Write, String)>> {
+        Ok(self
+            .calendar_queue
+            .failed()?
+            .into_iter()
+            .filter(|f| f.queued.account == email)
+            .map(|f| (f.queued.action, f.reason))
+            .collect())
+    }
+
+    /// Send the account's queued calendar writes in order. Returns those the server refused
+    /// (by queue sequence); a network error stops, leaving the rest queued.
+    async fn replay_calendar_writes(&self, account: &Account, dav: &Dav) -> Result<Vec<(u64, Error)>> {
+        /// What became of an object during this replay.
+        enum Now {
+            Stored(Option<String>),
+            Deleted,
+            Refused,
+        }
+        let mut now: HashMap<String, Now> = HashMap::new();
+        let mut refused = Vec::new();
+        for queued in self.calendar_queue.pending()? {
+            if queued.account != account.email {
+                continue;
+            }
+            let write = &queued.action;
+            let href = write.href().to_owned();
+            let base = match write {
+                Write::Put { base, .. } | Write::Delete { base, .. } => base.clone(),
+            };
+            let expected: std::result::Result<Option<String>, Error> = match (&base, now.get(&href)) {
+                (Base::New, _) => Ok(None),
+                (Base::Etag(tag), _) => Ok(Some(tag.clone())),
+                (Base::AfterPrevious, Some(Now::Stored(tag))) => Ok(tag.clone()),
+                (Base::AfterPrevious, Some(Now::Deleted)) => Ok(None),
+                (Base::AfterPrevious, _) => Err(Error::Conflict(format!(
+                    "{href}: an earlier change to it did not reach the server"
+                ))),
+            };
+            let url = dav.url(&href)?;
+            let outcome = match (expected, write) {
+                (Err(e), _) => Err(e),
+                (Ok(tag), Write::Put { ics, .. }) => {
+                    let condition = match &tag {
+                        Some(tag) => Condition::Replace(tag),
+                        None => Condition::Create,
+                    };
+                    match dav.put(&url, ics, condition).await {
+                        Ok(etag) => {
+                            let etag = match etag {
+                                Some(etag) => Some(etag),
+                                None => dav.get(&url).await?.1,
+                            };
+                            let object = Object {
+                                href: href.clone(),
+                                etag: etag.clone(),
+                                data: ics.clone(),
+                            };
+                            self.store
+                                .put_object(&account.email, write.calendar(), &href, Some(&object))?;
+                            Ok(Now::Stored(etag))
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                (Ok(tag), Write::Delete { .. }) => match dav.delete(&url, tag.as_deref()).await {
+                    Ok(()) => Ok(Now::Deleted),
+                    // Already gone: what the user wanted.
+                    Err(e) if e.kind() == ErrorKind::NotFound && tag.is_none() => Ok(Now::Deleted),
+                    Err(e) => Err(e),
+                },
+            };
+            match outcome {
+                Ok(state) => {
+                    now.insert(href, state);
+                    self.calendar_queue.done(queued.seq)?;
+                }
+                Err(e) if e.kind() == ErrorKind::Network => return Err(e),
+                Err(e) => {
+                    let e = match e.kind() {
+                        ErrorKind::NotFound => Error::Conflict(format!("{href} was deleted on the server meanwhile")),
+                        _ => e,
+                    };
+                    self.calendar_queue.fail(&queued, &e.to_string())?;
+                    self.forget_sync_state(&account.email, write.calendar())?;
+                    now.insert(href, Now::Refused);
+                    refused.push((queued.seq, e));
+                }
+            }
+        }
+        Ok(refused)
+    }
+
+    /// Read a calendar whole at its next sync (after a refused write left the cache ahead of
+    /// the server).
+    fn forget_sync_state(&self, email: &str, calendar: &str) -> Result<()> {
+        for mut state in self.store.calendars(email)? {
+            if state.calendar.id == calendar {
+                state.sync_token = None;
+                state.ctag = None;
+                self.store.put_calendars_state(email, &state)?;
+            }
+        }
+        Ok(())
     }
 }

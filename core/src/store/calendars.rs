@@ -62,6 +62,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Record one calendar's sync state.
+    pub fn put_calendars_state(&self, account: &str, state: &CalendarState) -> Result<()> {
+        self.put_calendar_state(account, state)?;
+        self.db.flush().map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     fn put_calendar_state(&self, account: &str, state: &CalendarState) -> Result<()> {
         let value = serde_json::to_vec(state).map_err(|e| self.err(e))?;
         self.calendars

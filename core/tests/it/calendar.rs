@@ -4,6 +4,9 @@
 use calame_core::Calame;
 use calame_testkit::{peer, Stack, User};
 
+/// The tests share the service calendar and count what changes in it: one at a time.
+static SERVICE_CALENDAR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A profile with `user`'s account and its CalDAV server.
 async fn calendar_account(stack: &Stack, user: &User) -> (tempfile::TempDir, Calame, calame_core::Secret<String>) {
     let (tmp, calame) = crate::profile();
@@ -53,6 +56,7 @@ async fn own_and_shared_calendars_are_found_for_each_agent() {
 
 #[tokio::test]
 async fn sync_follows_another_clients_adds_edits_and_deletes() {
+    let _one_at_a_time = SERVICE_CALENDAR.lock().await;
     let stack = Stack::shared();
     let alice = stack.user("alice").clone();
     let bob = stack.user("bob").clone();
@@ -127,4 +131,126 @@ async fn sync_follows_another_clients_adds_edits_and_deletes() {
     assert_eq!(cached_uids, server_uids);
     assert_eq!(cached_uids.len(), 1);
     assert!(cached.iter().any(|o| o.data.contains("Permanence déplacée")));
+}
+
+/// Writes carry the version they replace: a change made meanwhile by someone else is reported
+/// as a conflict and nothing is overwritten; offline writes wait in order and reach the server
+/// with the next sync.
+#[tokio::test]
+async fn writes_never_overwrite_a_concurrent_change_and_offline_ones_wait() {
+    let _one_at_a_time = SERVICE_CALENDAR.lock().await;
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let token = format!("write-{}", std::process::id());
+    let (_tmp, calame, password) = calendar_account(stack, &alice).await;
+    calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    let summary_of = |uid: &str| -> Option<String> {
+        let listed = peer::dav(stack, &bob, &["list", "accueil/calendar"]).unwrap();
+        listed[uid]["summary"].as_str().map(str::to_owned)
+    };
+
+    // Created by alice, online.
+    let uid = format!("{token}-1");
+    let href = format!("/accueil/calendar/{uid}.ics");
+    let write = |summary: &str| Some(event(&uid, summary, "20270322T090000Z"));
+    calame
+        .write_calendar_object(
+            &alice.email,
+            "accueil/calendar",
+            &href,
+            write("Réunion d'équipe"),
+            Some(&password),
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary_of(&uid).as_deref(), Some("Réunion d'équipe"));
+
+    // bob changes it; alice, who has not synced, changes it too: a conflict, bob's stays.
+    peer::dav_put(
+        stack,
+        &bob,
+        "accueil/calendar",
+        &event(&uid, "Réunion (bob)", "20270322T100000Z"),
+    )
+    .unwrap();
+    let err = calame
+        .write_calendar_object(
+            &alice.email,
+            "accueil/calendar",
+            &href,
+            write("Réunion (alice)"),
+            Some(&password),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), calame_core::ErrorKind::Conflict, "{err}");
+    assert_eq!(
+        summary_of(&uid).as_deref(),
+        Some("Réunion (bob)"),
+        "nothing overwritten"
+    );
+    let refused = calame.refused_calendar_writes(&alice.email).unwrap();
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0].1.contains("changed on the server meanwhile"),
+        "{}",
+        refused[0].1
+    );
+    // The next sync brings bob's version back into alice's cache.
+    calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    let cached = calame.calendar_objects(&alice.email, "accueil/calendar").unwrap();
+    assert!(cached
+        .iter()
+        .any(|o| o.href == href && o.data.contains("Réunion (bob)")));
+
+    // Offline: a new event, then a change to it, then a change to bob's; none reach the
+    // server until a sync, then all do, in order.
+    let uid2 = format!("{token}-2");
+    let href2 = format!("/accueil/calendar/{uid2}.ics");
+    for summary in ["Hors ligne", "Hors ligne corrigé"] {
+        calame
+            .write_calendar_object(
+                &alice.email,
+                "accueil/calendar",
+                &href2,
+                Some(event(&uid2, summary, "20270323T090000Z")),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    calame
+        .write_calendar_object(
+            &alice.email,
+            "accueil/calendar",
+            &href,
+            write("Réunion (alice après bob)"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary_of(&uid2), None, "not on the server yet");
+    let cached = calame.calendar_objects(&alice.email, "accueil/calendar").unwrap();
+    assert!(
+        cached
+            .iter()
+            .any(|o| o.href == href2 && o.data.contains("Hors ligne corrigé")),
+        "shown offline"
+    );
+    calame.sync_calendars_with(&alice.email, &password).await.unwrap();
+    assert_eq!(summary_of(&uid2).as_deref(), Some("Hors ligne corrigé"));
+    assert_eq!(summary_of(&uid).as_deref(), Some("Réunion (alice après bob)"));
+
+    // Deleted online.
+    calame
+        .write_calendar_object(&alice.email, "accueil/calendar", &href2, None, Some(&password))
+        .await
+        .unwrap();
+    assert_eq!(summary_of(&uid2), None);
+    assert_eq!(
+        calame.refused_calendar_writes(&alice.email).unwrap().len(),
+        1,
+        "only the conflict"
+    );
 }

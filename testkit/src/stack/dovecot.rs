@@ -93,6 +93,10 @@ mail_location = maildir:~/Maildir:LAYOUT=fs
 mail_fsync = never
 mail_plugins = acl
 mail_max_userip_connections = 1000
+# Two sessions of a user creating its mailbox list index at the same moment on a fresh
+# maildir can make fcntl report a deadlock (EDEADLK), and the imap process panics; without
+# the list index there is no such lock.
+mailbox_list_index = no
 @CAPABILITY@
 
 namespace inbox {

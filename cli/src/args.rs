@@ -32,6 +32,9 @@ pub enum Command {
     /// The identities to send as.
     #[command(subcommand)]
     Identity(IdentityCommand),
+    /// Calendars and events (CalDAV).
+    #[command(subcommand)]
+    Cal(CalCommand),
     /// List the folders of the account(s): own, other users' and shared.
     Folders {
         #[arg(long)]
@@ -317,6 +320,15 @@ pub enum OutboxCommand {
     Retry { message_id: String },
     /// Drop a message that has not left.
     Drop { message_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalCommand {
+    /// The account's calendars, own and shared (found again on the server when online).
+    Calendars {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

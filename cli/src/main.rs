@@ -14,8 +14,8 @@ use clap::Parser;
 use serde::Serialize;
 
 use args::{
-    AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, Cli, Command, DraftCommand, DraftSaveArgs, FolderCommand,
-    IdentityCommand, OutboxCommand,
+    AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, CalCommand, Cli, Command, DraftCommand, DraftSaveArgs,
+    FolderCommand, IdentityCommand, OutboxCommand,
 };
 
 fn main() -> ExitCode {
@@ -220,6 +220,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             .await
         }
         Command::Identity(command) => identity(&calame, cli.account.as_deref(), command),
+        Command::Cal(command) => cal(&calame, cli.account.as_deref(), cli.offline, command).await,
         Command::Outbox { action, json } => {
             let account = match &cli.account {
                 Some(a) => Some(calame.account(Some(a))?.email),
@@ -951,4 +952,27 @@ async fn send_draft(
         .send_draft(&email, id, origin.as_ref(), password.as_ref())
         .await?;
     print_outcome(&outcome, json)
+}
+
+async fn cal(calame: &Calame, account: Option<&str>, offline: bool, command: CalCommand) -> Result<(), Error> {
+    let email = calame.account(account)?.email;
+    match command {
+        CalCommand::Calendars { json } => {
+            let calendars = if offline {
+                calame.calendars(&email)?
+            } else {
+                let password = calame_core::secret::password_for(&email)?;
+                calame.discover_calendars_with(&email, &password).await?
+            };
+            if json {
+                print_json(&calendars)
+            } else {
+                for c in &calendars {
+                    let access = if c.writable { "rw" } else { "r" };
+                    println!("{}\t{}\t{}\t{access}", c.id, c.name, c.owner.as_deref().unwrap_or(""));
+                }
+                Ok(())
+            }
+        }
+    }
 }

@@ -118,6 +118,14 @@ impl Calame {
             account.identities = existing.identities;
         }
         let folders = self.fetch_folders(&account, password).await?;
+        // The calendars too, checking the CalDAV login before anything is saved.
+        let calendars = match account.caldav {
+            Some(_) => {
+                let dav = crate::caldav::http::Dav::new(&account, password)?;
+                Some(crate::caldav::discover(&dav).await?)
+            }
+            None => None,
+        };
         if remember {
             let email = account.email.clone();
             let password = password.clone();
@@ -126,6 +134,9 @@ impl Calame {
                 .map_err(|e| Error::SecretStore(e.to_string()))??;
         }
         self.store.put_folders(&account.email, &folders)?;
+        if let Some(calendars) = calendars {
+            self.store.put_calendars(&account.email, &calendars)?;
+        }
         self.save_account(&account)?;
         Ok((account, folders))
     }
@@ -265,6 +276,7 @@ impl Calame {
         if account.caldav.is_some() && only.is_none() {
             let calendars = self.sync_calendars_with(&account.email, password).await?;
             report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
+            report.calendar_requests = calendars.requests;
         }
         Ok(report)
     }

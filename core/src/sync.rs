@@ -25,6 +25,8 @@ pub struct SyncReport {
     pub messages_changed: u64,
     pub messages_gone: u64,
     pub events: u64,
+    /// HTTP requests the calendars' sync took (one per calendar when nothing changed).
+    pub calendar_requests: u32,
     pub seconds: f64,
     pub bytes_in: u64,
     /// Message bodies fetched for offline reading (by the [`Bodies`] policy).
@@ -45,6 +47,7 @@ impl SyncReport {
         self.messages_changed += other.messages_changed;
         self.messages_gone += other.messages_gone;
         self.events += other.events;
+        self.calendar_requests += other.calendar_requests;
         self.seconds += other.seconds;
         self.bytes_in += other.bytes_in;
         self.bodies_fetched += other.bodies_fetched;

@@ -50,6 +50,7 @@
 //! -- bench` skips that step. Either way it builds `calame-cli` in release (`--calame PATH` uses
 //! a given binary instead).
 
+pub mod calendar;
 mod search;
 
 use std::ffi::OsString;

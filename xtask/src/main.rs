@@ -45,6 +45,9 @@ enum Task {
     /// Sync, full mirror, first-screen and search figures: a bare IMAP client, Calame, mbsync
     /// and notmuch on one stack, side by side (re-runs itself as a release build).
     Bench(bench::BenchArgs),
+    /// First sync and unchanged resync of a large calendar: Calame and vdirsyncer on one
+    /// Radicale, side by side (re-runs itself as a release build).
+    BenchCalendar(bench::calendar::CalendarBenchArgs),
     /// The private stack of real servers (Dovecot, Postfix, Radicale) on 127.0.0.1.
     Stack {
         #[command(subcommand)]
@@ -84,6 +87,7 @@ fn main() -> Result<()> {
         } => seed_folder(&stack, &login, &folder, count, seed),
         Task::Stack { action } => stack(action),
         Task::Bench(args) => bench::run_bench(&root, args),
+        Task::BenchCalendar(args) => bench::calendar::run(&root, args),
     }
 }
 

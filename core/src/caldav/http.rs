@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::tls;
 
-const TIMEOUT: Duration = Duration::from_secs(60);
+/// A whole request, body included: a large calendar on a slow server takes its time.
+const TIMEOUT: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A multistatus or an object bigger than this is refused (a 5,000-event calendar is ~5 MB).
 const MAX_BODY: usize = 256 * 1024 * 1024;

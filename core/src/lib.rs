@@ -20,6 +20,7 @@
 pub mod account;
 pub mod actions;
 mod calame;
+pub mod calendar;
 pub mod compose;
 pub mod drafts;
 pub mod envelope;

@@ -21,6 +21,7 @@ pub mod account;
 pub mod actions;
 mod calame;
 pub mod caldav;
+pub mod calendar;
 pub mod compose;
 pub mod drafts;
 pub mod envelope;

@@ -329,6 +329,71 @@ pub enum CalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Occurrences between two dates (`--to` included), recurrences expanded; synced first
+    /// when online, from the cache with --offline.
+    Events {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        #[arg(long, value_name = "ID")]
+        calendar: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an event.
+    Add {
+        #[arg(long, value_name = "ID")]
+        calendar: String,
+        #[command(flatten)]
+        event: EventArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an event, or one occurrence of it.
+    Edit {
+        uid: String,
+        /// The occurrence (its `recurrence_id` in `cal events`); without it, the whole series.
+        #[arg(long, value_name = "T")]
+        occurrence: Option<String>,
+        #[command(flatten)]
+        event: EventArgs,
+    },
+    /// Delete an event, or one occurrence of it.
+    Delete {
+        uid: String,
+        #[arg(long, value_name = "T")]
+        occurrence: Option<String>,
+    },
+}
+
+/// An event's fields, as `cal add` and `cal edit` take them.
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// RFC 3339 with an offset (`2027-03-15T09:00:00+01:00`), or YYYY-MM-DD with --all-day.
+    #[arg(long, value_name = "T")]
+    pub start: Option<String>,
+    /// Like --start; for an all-day event, the day after the last (a one-day event may give
+    /// its own day).
+    #[arg(long, value_name = "T")]
+    pub end: Option<String>,
+    #[arg(long)]
+    pub all_day: bool,
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// An RFC 5545 RRULE value (`FREQ=WEEKLY;BYDAY=MO;COUNT=10`).
+    #[arg(long, value_name = "R")]
+    pub rrule: Option<String>,
+    /// An attendee's address (repeat for several).
+    #[arg(long, value_name = "E")]
+    pub attendee: Vec<String>,
+    /// A reminder before the start, an ISO 8601 duration (`-PT15M`).
+    #[arg(long, value_name = "DUR", allow_hyphen_values = true)]
+    pub alarm: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use args::{
     AccountCommand, AddArgs, AllowRemoteCommand, AnswerArgs, CalCommand, Cli, Command, DraftCommand, DraftSaveArgs,
-    FolderCommand, IdentityCommand, OutboxCommand,
+    EventArgs, FolderCommand, IdentityCommand, OutboxCommand,
 };
 
 fn main() -> ExitCode {
@@ -424,6 +424,9 @@ async fn sync(
             }
         };
         let r = calame.sync_progress(email, folder, bodies, &mut progress).await?;
+        for problem in &r.calendar_problems {
+            eprintln!("calame: skipped: {problem}");
+        }
         eprintln!(
             "calame: {email}: {} folders, {} new, {} changed, {} gone ({:.2} s)",
             r.folders, r.messages_new, r.messages_changed, r.messages_gone, r.seconds
@@ -956,13 +959,16 @@ async fn send_draft(
 
 async fn cal(calame: &Calame, account: Option<&str>, offline: bool, command: CalCommand) -> Result<(), Error> {
     let email = calame.account(account)?.email;
+    let password = if offline {
+        None
+    } else {
+        Some(calame_core::secret::password_for(&email)?)
+    };
     match command {
         CalCommand::Calendars { json } => {
-            let calendars = if offline {
-                calame.calendars(&email)?
-            } else {
-                let password = calame_core::secret::password_for(&email)?;
-                calame.discover_calendars_with(&email, &password).await?
+            let calendars = match &password {
+                Some(password) => calame.discover_calendars_with(&email, password).await?,
+                None => calame.calendars(&email)?,
             };
             if json {
                 print_json(&calendars)
@@ -974,5 +980,120 @@ async fn cal(calame: &Calame, account: Option<&str>, offline: bool, command: Cal
                 Ok(())
             }
         }
+        CalCommand::Events {
+            from,
+            to,
+            calendar,
+            json,
+        } => {
+            let (from, to) = (date(&from)?, date(&to)?);
+            if let Some(password) = &password {
+                let synced = calame.sync_calendars_with(&email, password).await?;
+                for problem in &synced.problems {
+                    eprintln!("calame: skipped: {problem}");
+                }
+            }
+            let events = calame.events(&email, from, to, calendar.as_deref())?;
+            if json {
+                print_json(&events)
+            } else {
+                for e in &events {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        e.start,
+                        e.end,
+                        e.summary.as_deref().unwrap_or(""),
+                        e.calendar
+                    );
+                }
+                Ok(())
+            }
+        }
+        CalCommand::Add { calendar, event, json } => {
+            let zone = calame_core::calendar::local_zone();
+            let summary = event
+                .summary
+                .clone()
+                .ok_or_else(|| Error::BadInput("an event needs --summary".into()))?;
+            let times =
+                event_times(&event)?.ok_or_else(|| Error::BadInput("an event needs --start and --end".into()))?;
+            let new = calame_core::calendar::NewEvent {
+                summary,
+                times,
+                zone,
+                location: event.location,
+                description: event.description,
+                categories: Vec::new(),
+                rrule: event.rrule,
+                organizer: None,
+                attendees: event.attendee.into_iter().map(person).collect(),
+                alarm: event.alarm,
+            };
+            let uid = calame.add_event(&email, &calendar, new, password.as_ref()).await?;
+            if json {
+                print_json(&serde_json::json!({ "uid": uid }))
+            } else {
+                println!("{uid}");
+                Ok(())
+            }
+        }
+        CalCommand::Edit { uid, occurrence, event } => {
+            let change = calame_core::calendar::EventChange {
+                times: event_times(&event)?,
+                summary: event.summary,
+                location: event.location,
+                description: event.description,
+                rrule: event.rrule,
+                attendees: (!event.attendee.is_empty()).then(|| event.attendee.into_iter().map(person).collect()),
+                alarm: event.alarm,
+                ..Default::default()
+            };
+            calame
+                .edit_event(&email, &uid, occurrence.as_deref(), &change, password.as_ref())
+                .await
+        }
+        CalCommand::Delete { uid, occurrence } => {
+            calame
+                .delete_event(&email, &uid, occurrence.as_deref(), password.as_ref())
+                .await
+        }
     }
+}
+
+fn person(email: String) -> calame_core::calendar::Person {
+    calame_core::calendar::Person { email, name: None }
+}
+
+/// `YYYY-MM-DD`.
+fn date(text: &str) -> Result<chrono::NaiveDate, Error> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Error::BadInput(format!("{text:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// The times of `--start`/`--end` (both or neither): RFC 3339, or dates with --all-day.
+fn event_times(event: &EventArgs) -> Result<Option<calame_core::calendar::EventTimes>, Error> {
+    use calame_core::calendar::EventTimes;
+    let (start, end) = match (&event.start, &event.end) {
+        (None, None) => return Ok(None),
+        (Some(s), Some(e)) => (s, e),
+        _ => return Err(Error::BadInput("--start and --end go together".into())),
+    };
+    if event.all_day {
+        let (start, end) = (date(start)?, date(end)?);
+        // A one-day event may be given as its own day.
+        let end = if end == start {
+            end.succ_opt().unwrap_or(end)
+        } else {
+            end
+        };
+        return Ok(Some(EventTimes::AllDay { start, end }));
+    }
+    let time = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|_| Error::BadInput(format!("{t:?} is not an RFC 3339 time with an offset")))
+    };
+    Ok(Some(EventTimes::Timed {
+        start: time(start)?,
+        end: time(end)?,
+    }))
 }

@@ -1352,3 +1352,176 @@ fn drafts_are_saved_resumed_and_sent() {
     let out = calame(dir.path(), &["--offline", "draft", "show", &id], None);
     assert_eq!(out.status.code(), Some(2), "gone");
 }
+
+/// `cal` from the command line: calendars and events in the contract's shapes, an event added,
+/// changed and deleted, one added offline that reaches the server with the next online command.
+#[test]
+fn cal_calendars_events_add_edit_delete() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cli-cal").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = add_args(stack, "alice");
+    args[2] = user.email.clone();
+    args[4] = user.login.clone();
+    args.extend(["--caldav".to_owned(), stack.info.caldav_url.clone()]);
+    let out = calame(dir.path(), &strs(&args), Some(&user.password));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pw = Some(user.password.as_str());
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_calame"));
+        cmd.arg("--profile")
+            .arg(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .env("TZ", "Europe/Paris");
+        match password {
+            Some(p) => cmd.env("CALAME_PASSWORD", p),
+            None => cmd.env_remove("CALAME_PASSWORD"),
+        };
+        cmd.output().unwrap()
+    };
+    let calendars = json(&run(&["cal", "calendars", "--json"], pw));
+    let own = format!("{}/calendar", user.login);
+    assert_eq!(calendars[0]["id"], own.as_str());
+    let keys: Vec<&str> = calendars[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["color", "id", "name", "owner", "shared", "writable"]);
+    assert!(
+        calendars
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "accueil/calendar"),
+        "not a delegate"
+    );
+
+    let added = json(&run(
+        &[
+            "cal",
+            "add",
+            "--calendar",
+            &own,
+            "--summary",
+            "Conseil municipal",
+            "--start",
+            "2027-10-25T18:00:00+02:00",
+            "--end",
+            "2027-10-25T20:00:00+02:00",
+            "--rrule",
+            "FREQ=WEEKLY;COUNT=2",
+            "--location",
+            "Salle du conseil",
+            "--alarm",
+            "-PT30M",
+            "--json",
+        ],
+        pw,
+    ));
+    let uid = added["uid"].as_str().unwrap().to_owned();
+    let events = json(&run(
+        &["cal", "events", "--from", "2027-10-25", "--to", "2027-11-01", "--json"],
+        pw,
+    ));
+    let keys: Vec<&str> = events[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "all_day",
+            "attendees",
+            "calendar",
+            "end",
+            "location",
+            "organizer",
+            "recurrence_id",
+            "start",
+            "summary",
+            "uid"
+        ]
+    );
+    let starts: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        vec!["2027-10-25T18:00:00+02:00", "2027-11-01T18:00:00+01:00"],
+        "the same hour after the change"
+    );
+    assert_eq!(events[0]["calendar"], own.as_str());
+
+    let edited = run(&["cal", "edit", &uid, "--summary", "Conseil municipal (reporté)"], pw);
+    assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
+    let listed = calame_testkit::peer::dav(stack, &user, &["list", &own]).unwrap();
+    assert_eq!(listed[uid.as_str()]["summary"], "Conseil municipal (reporté)");
+
+    // Offline: in the agenda at once, on the server with the next online command.
+    let offline = json(&run(
+        &[
+            "--offline",
+            "cal",
+            "add",
+            "--calendar",
+            &own,
+            "--summary",
+            "Journée du patrimoine",
+            "--all-day",
+            "--start",
+            "2027-09-18",
+            "--end",
+            "2027-09-18",
+            "--json",
+        ],
+        None,
+    ));
+    let day_uid = offline["uid"].as_str().unwrap().to_owned();
+    let cached = json(&run(
+        &[
+            "--offline",
+            "cal",
+            "events",
+            "--from",
+            "2027-09-18",
+            "--to",
+            "2027-09-18",
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(cached[0]["all_day"], true);
+    assert_eq!(
+        (cached[0]["start"].as_str(), cached[0]["end"].as_str()),
+        (Some("2027-09-18"), Some("2027-09-19"))
+    );
+    assert!(calame_testkit::peer::dav(stack, &user, &["list", &own])
+        .unwrap()
+        .get(&day_uid)
+        .is_none());
+    let synced = run(
+        &["cal", "events", "--from", "2027-09-18", "--to", "2027-09-18", "--json"],
+        pw,
+    );
+    assert!(synced.status.success());
+    assert!(calame_testkit::peer::dav(stack, &user, &["list", &own])
+        .unwrap()
+        .get(&day_uid)
+        .is_some());
+
+    assert!(run(&["cal", "delete", &uid], pw).status.success());
+    let left = json(&run(
+        &["cal", "events", "--from", "2027-10-25", "--to", "2027-11-01", "--json"],
+        pw,
+    ));
+    assert_eq!(left, serde_json::json!([]));
+    assert!(calame_testkit::peer::dav(stack, &user, &["list", &own])
+        .unwrap()
+        .get(&uid)
+        .is_none());
+    let missing = run(&["cal", "delete", "no-such-event"], pw);
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}

@@ -277,6 +277,7 @@ impl Calame {
             let calendars = self.sync_calendars_with(&account.email, password).await?;
             report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
             report.calendar_requests = calendars.requests;
+            report.calendar_problems = calendars.problems;
         }
         Ok(report)
     }

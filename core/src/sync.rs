@@ -37,6 +37,9 @@ pub struct SyncReport {
     /// Folders the server would not open (gone, or no right to read), with its answer.
     #[serde(skip)]
     pub refused: Vec<(String, String)>,
+    /// Calendar objects that could not be read (skipped), with why.
+    #[serde(skip)]
+    pub calendar_problems: Vec<String>,
 }
 
 impl SyncReport {
@@ -53,6 +56,7 @@ impl SyncReport {
         self.bodies_fetched += other.bodies_fetched;
         self.deltas.extend(other.deltas);
         self.refused.extend(other.refused);
+        self.calendar_problems.extend(other.calendar_problems);
     }
 }
 

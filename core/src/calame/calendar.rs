@@ -9,6 +9,7 @@ use super::Calame;
 use crate::account::Account;
 use crate::caldav::http::{Condition, Dav};
 use crate::caldav::{self, Base, Calendar, Object, Write};
+use crate::calendar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
@@ -22,6 +23,9 @@ pub struct CalendarSync {
     pub objects_removed: u64,
     /// HTTP round trips, discovery included.
     pub requests: u32,
+    /// Objects that could not be read (skipped, the rest of their calendar kept), each told
+    /// once: when it is fetched.
+    pub problems: Vec<String>,
 }
 
 impl Calame {
@@ -73,6 +77,11 @@ impl Calame {
             report.requests += changes.requests;
             report.objects_removed += changes.removed.iter().filter(|h| known.contains_key(*h)).count() as u64;
             for object in &changes.upserted {
+                if let Err(e) = calendar::parse(&object.data) {
+                    report
+                        .problems
+                        .push(format!("{}: {}: {e}", state.calendar.id, object.href));
+                }
                 if known.contains_key(&object.href) {
                     report.objects_changed += 1;
                 } else {
@@ -275,5 +284,153 @@ impl Calame {
             }
         }
         Ok(())
+    }
+}
+
+/// The local day `date` starts, as an instant (the first instant of that day in `zone`).
+fn day_start(date: chrono::NaiveDate, zone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    match zone.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&chrono::Utc),
+        // Midnight skipped by a change of offset: the day starts an hour later.
+        chrono::LocalResult::None => zone
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&chrono::Utc)),
+    }
+}
+
+impl Calame {
+    /// The occurrences of events between two local dates (`to` included), recurrences
+    /// expanded, from the cache (works offline); in every calendar, or in one. An object that
+    /// does not read is skipped (it was reported when it was synced).
+    pub fn events(
+        &self,
+        email: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        calendar: Option<&str>,
+    ) -> Result<Vec<calendar::Occurrence>> {
+        self.events_in(email, from, to, calendar, calendar::local_zone())
+    }
+
+    /// [`Calame::events`] with dates and times in `zone` rather than the local one.
+    pub fn events_in(
+        &self,
+        email: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        calendar: Option<&str>,
+        zone: chrono_tz::Tz,
+    ) -> Result<Vec<calendar::Occurrence>> {
+        let account = self.account(Some(email))?;
+        let start = day_start(from, zone);
+        let end = day_start(to.succ_opt().unwrap_or(to), zone);
+        let mut out = Vec::new();
+        for state in self.store.calendars(&account.email)? {
+            if calendar.is_some_and(|c| c != state.calendar.id) {
+                continue;
+            }
+            for object in self.store.objects(&account.email, &state.calendar.id)? {
+                let Ok(parsed) = calendar::parse(&object.data) else {
+                    continue;
+                };
+                for mut occurrence in calendar::occurrences(&parsed, start, end, zone) {
+                    occurrence.calendar = state.calendar.id.clone();
+                    out.push(occurrence);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.uid.cmp(&b.uid)));
+        Ok(out)
+    }
+
+    /// Create an event in a calendar (the account as organiser when there are attendees);
+    /// its UID. Sent now with a password, else queued.
+    pub async fn add_event(
+        &self,
+        email: &str,
+        calendar_id: &str,
+        mut event: calendar::NewEvent,
+        password: Option<&Secret<String>>,
+    ) -> Result<String> {
+        let account = self.account(Some(email))?;
+        if !event.attendees.is_empty() && event.organizer.is_none() {
+            event.organizer = Some(calendar::Person {
+                email: account.email.clone(),
+                name: account.name.clone(),
+            });
+        }
+        let state = self
+            .store
+            .calendars(&account.email)?
+            .into_iter()
+            .find(|c| c.calendar.id == calendar_id)
+            .ok_or_else(|| Error::NotFound(format!("no calendar {calendar_id}")))?;
+        let (uid, ics) = calendar::new_event(&event)?;
+        let name: String = uid
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        let href = format!("{}/{name}.ics", state.href.trim_end_matches('/'));
+        self.write_calendar_object(&account.email, calendar_id, &href, Some(ics), password)
+            .await?;
+        Ok(uid)
+    }
+
+    /// Change an event: the whole series, or one occurrence (`occurrence`: its recurrence id
+    /// as `cal events` shows it).
+    pub async fn edit_event(
+        &self,
+        email: &str,
+        uid: &str,
+        occurrence: Option<&str>,
+        change: &calendar::EventChange,
+        password: Option<&Secret<String>>,
+    ) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let (calendar_id, object) = self.find_event(&account.email, uid)?;
+        let ics = match occurrence {
+            Some(when) => calendar::edit_occurrence(&object.data, when, change)?,
+            None => calendar::edit_series(&object.data, change)?,
+        };
+        self.write_calendar_object(&account.email, &calendar_id, &object.href, Some(ics), password)
+            .await
+    }
+
+    /// Delete an event, or one occurrence of it.
+    pub async fn delete_event(
+        &self,
+        email: &str,
+        uid: &str,
+        occurrence: Option<&str>,
+        password: Option<&Secret<String>>,
+    ) -> Result<()> {
+        let account = self.account(Some(email))?;
+        let (calendar_id, object) = self.find_event(&account.email, uid)?;
+        let ics = match occurrence {
+            Some(when) => Some(calendar::delete_occurrence(&object.data, when)?),
+            None => None,
+        };
+        self.write_calendar_object(&account.email, &calendar_id, &object.href, ics, password)
+            .await
+    }
+
+    /// The cached object holding the event `uid`, and its calendar.
+    fn find_event(&self, email: &str, uid: &str) -> Result<(String, Object)> {
+        for state in self.store.calendars(email)? {
+            for object in self.store.objects(email, &state.calendar.id)? {
+                if !object.data.contains(uid) {
+                    continue;
+                }
+                if calendar::parse(&object.data).is_ok_and(|o| o.uid == uid) {
+                    return Ok((state.calendar.id, object));
+                }
+            }
+        }
+        Err(Error::NotFound(format!(
+            "no event {uid} in the cache (calame sync first)"
+        )))
     }
 }

@@ -254,3 +254,197 @@ async fn writes_never_overwrite_a_concurrent_change_and_offline_ones_wait() {
         "only the conflict"
     );
 }
+
+fn day(text: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// Events written by Calame read the same with Python's caldav/icalendar, and the other way
+/// round; a weekly 09:00 meeting stays at 09:00 in Paris across the change to summer time;
+/// one occurrence moved, another deleted; bob's event in the service calendar reaches alice.
+#[tokio::test]
+async fn events_round_trip_with_another_client_across_daylight_saving() {
+    use calame_core::calendar::{EventChange, EventTimes, NewEvent, Person};
+    let _one_at_a_time = SERVICE_CALENDAR.lock().await;
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let paris = chrono_tz::Europe::Paris;
+    let (_a, as_alice, alice_password) = calendar_account(stack, &alice).await;
+    let (_b, as_bob, bob_password) = calendar_account(stack, &bob).await;
+    let token = format!("rt{}", std::process::id());
+
+    // bob, in the service calendar: weekly on Mondays at 09:00 Paris, 4 times from 15 March.
+    let event = NewEvent {
+        summary: format!("Permanence {token} : état civil, mariages; PACS"),
+        times: EventTimes::Timed {
+            start: chrono::DateTime::parse_from_rfc3339("2027-03-15T09:00:00+01:00").unwrap(),
+            end: chrono::DateTime::parse_from_rfc3339("2027-03-15T10:30:00+01:00").unwrap(),
+        },
+        zone: paris,
+        location: Some("Mairie, bureau 2".into()),
+        description: Some("Apporter le livret\nde famille.".into()),
+        categories: Vec::new(),
+        rrule: Some("FREQ=WEEKLY;COUNT=4".into()),
+        organizer: None,
+        attendees: vec![Person {
+            email: alice.email.clone(),
+            name: None,
+        }],
+        alarm: Some("-PT15M".into()),
+    };
+    let uid = as_bob
+        .add_event(&bob.email, "accueil/calendar", event, Some(&bob_password))
+        .await
+        .unwrap();
+    // Python reads what Calame wrote.
+    let listed = peer::dav(stack, &alice, &["list", "accueil/calendar"]).unwrap();
+    let theirs = &listed[uid.as_str()];
+    assert_eq!(
+        theirs["summary"],
+        format!("Permanence {token} : état civil, mariages; PACS")
+    );
+    assert_eq!(theirs["location"], "Mairie, bureau 2");
+    assert_eq!(theirs["start"], "2027-03-15T09:00:00+01:00");
+    assert_eq!(theirs["end"], "2027-03-15T10:30:00+01:00");
+
+    // alice syncs and sees it, at 09:00 Paris before and after the last Sunday of March.
+    as_alice
+        .sync_calendars_with(&alice.email, &alice_password)
+        .await
+        .unwrap();
+    let mine = |c: &calame_core::Calame, email: &str| {
+        c.events_in(
+            email,
+            day("2027-03-01"),
+            day("2027-04-30"),
+            Some("accueil/calendar"),
+            paris,
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.uid == uid)
+        .map(|o| (o.start, o.end))
+        .collect::<Vec<_>>()
+    };
+    let expected: Vec<(String, String)> = [
+        ("2027-03-15T09:00:00+01:00", "2027-03-15T10:30:00+01:00"),
+        ("2027-03-22T09:00:00+01:00", "2027-03-22T10:30:00+01:00"),
+        ("2027-03-29T09:00:00+02:00", "2027-03-29T10:30:00+02:00"),
+        ("2027-04-05T09:00:00+02:00", "2027-04-05T10:30:00+02:00"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(mine(&as_alice, &alice.email), expected);
+    let first = as_alice
+        .events_in(&alice.email, day("2027-03-15"), day("2027-03-15"), None, paris)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.uid == uid)
+        .unwrap();
+    assert_eq!(first.location.as_deref(), Some("Mairie, bureau 2"));
+    assert_eq!(first.attendees, vec![alice.email.clone()]);
+    assert_eq!(first.organizer.as_deref(), Some(bob.email.as_str()));
+
+    // alice moves the second occurrence to 11:00 and deletes the third.
+    let change = EventChange {
+        times: Some(EventTimes::Timed {
+            start: chrono::DateTime::parse_from_rfc3339("2027-03-22T11:00:00+01:00").unwrap(),
+            end: chrono::DateTime::parse_from_rfc3339("2027-03-22T12:00:00+01:00").unwrap(),
+        }),
+        ..Default::default()
+    };
+    as_alice
+        .edit_event(
+            &alice.email,
+            &uid,
+            Some("2027-03-22T09:00:00+01:00"),
+            &change,
+            Some(&alice_password),
+        )
+        .await
+        .unwrap();
+    as_alice
+        .delete_event(
+            &alice.email,
+            &uid,
+            Some("2027-03-29T09:00:00+02:00"),
+            Some(&alice_password),
+        )
+        .await
+        .unwrap();
+    // bob sees both changes after his sync.
+    as_bob.sync_calendars_with(&bob.email, &bob_password).await.unwrap();
+    let starts: Vec<String> = mine(&as_bob, &bob.email).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        starts,
+        vec![
+            "2027-03-15T09:00:00+01:00",
+            "2027-03-22T11:00:00+01:00",
+            "2027-04-05T09:00:00+02:00"
+        ]
+    );
+
+    // Another client's event in New York time: shown at the right Paris time.
+    let ny = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//peer//EN\r\nBEGIN:VEVENT\r\nUID:{token}-ny\r\n\
+         DTSTAMP:20270101T000000Z\r\nDTSTART;TZID=America/New_York:20270315T100000\r\n\
+         DTEND;TZID=America/New_York:20270315T110000\r\nSUMMARY:Visio jumelage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    peer::dav_put(stack, &bob, "accueil/calendar", &ny).unwrap();
+    as_alice
+        .sync_calendars_with(&alice.email, &alice_password)
+        .await
+        .unwrap();
+    let visio = as_alice
+        .events_in(&alice.email, day("2027-03-15"), day("2027-03-15"), None, paris)
+        .unwrap()
+        .into_iter()
+        .find(|o| o.uid == format!("{token}-ny"))
+        .expect("the New York event");
+    assert_eq!(
+        (visio.start.as_str(), visio.end.as_str()),
+        ("2027-03-15T15:00:00+01:00", "2027-03-15T16:00:00+01:00")
+    );
+}
+
+/// One object Calame cannot read (an unsupported rule) among valid ones: skipped and reported
+/// once, the rest of the calendar shown.
+#[tokio::test]
+async fn one_bad_object_never_blocks_its_calendar() {
+    let stack = Stack::shared();
+    let user = stack.add_user("cal-bad").unwrap();
+    let (_tmp, calame, password) = calendar_account(stack, &user).await;
+    for n in 0..3 {
+        peer::dav_put(
+            stack,
+            &user,
+            "cal-bad/calendar",
+            &event(&format!("ok-{n}"), &format!("Valide {n}"), "20270315T090000Z"),
+        )
+        .unwrap();
+    }
+    let bad = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//peer//EN\r\nBEGIN:VEVENT\r\nUID:bad-1\r\n\
+               DTSTAMP:20270101T000000Z\r\nDTSTART:20270315T090000Z\r\nDURATION:PT1H\r\n\
+               RRULE:FREQ=SECONDLY;COUNT=100000\r\nSUMMARY:Toutes les secondes\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    peer::dav_put(stack, &user, "cal-bad/calendar", bad).unwrap();
+    let first = calame.sync_calendars_with(&user.email, &password).await.unwrap();
+    assert_eq!(first.problems.len(), 1, "{:?}", first.problems);
+    assert!(first.problems[0].contains("bad-1"), "{:?}", first.problems);
+    let again = calame.sync_calendars_with(&user.email, &password).await.unwrap();
+    assert!(again.problems.is_empty(), "reported once");
+    let shown: Vec<String> = calame
+        .events_in(
+            &user.email,
+            day("2027-03-15"),
+            day("2027-03-15"),
+            None,
+            chrono_tz::Europe::Paris,
+        )
+        .unwrap()
+        .into_iter()
+        .filter_map(|o| o.summary)
+        .collect();
+    assert_eq!(shown, vec!["Valide 0", "Valide 1", "Valide 2"]);
+}

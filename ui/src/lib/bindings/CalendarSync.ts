@@ -7,4 +7,9 @@ export type CalendarSync = { calendars: number, objects_new: bigint, objects_cha
 /**
  * HTTP round trips, discovery included.
  */
-requests: number, };
+requests: number, 
+/**
+ * Objects that could not be read (skipped, the rest of their calendar kept), each told
+ * once: when it is fetched.
+ */
+problems: Array<string>, };

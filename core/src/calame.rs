@@ -385,9 +385,11 @@ impl Calame {
         let account = self.account(Some(email))?;
         let mut ready = false;
         let mut pause = WATCH_FIRST_PAUSE;
+        // Reminders are told from the moment watching starts.
+        let mut reminded = chrono::Utc::now();
         loop {
             let err = match self
-                .watch_connected(&account, password, &mut emit, &mut ready, &mut pause)
+                .watch_connected(&account, password, &mut emit, &mut ready, &mut pause, &mut reminded)
                 .await
             {
                 Ok(()) => continue,
@@ -416,8 +418,10 @@ impl Calame {
         emit: &mut impl FnMut(Event),
         ready: &mut bool,
         pause: &mut Duration,
+        reminded: &mut chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let mut conn = imap::connect(account, password).await?;
+        self.calendars_due(account, password).await?;
         let mut folders = imap::list_folders(&mut conn, &account.email).await?;
         self.store.put_folders(&account.email, &folders)?;
         crate::replay::replay(&mut conn, &self.store, &self.queue, &account.email, &folders).await?;
@@ -450,16 +454,22 @@ impl Calame {
             *pause = WATCH_FIRST_PAUSE;
             self.send_due(account, password, emit).await?;
             self.drafts_due(account, password).await?;
-            // Wake up when the next message of the outbox is due, at the latest.
-            let idle_for = match self.outbox_next_due(&account.email)? {
-                Some(due) => due
-                    .duration_since(std::time::SystemTime::now())
-                    .unwrap_or_default()
-                    .clamp(Duration::from_secs(1), WATCH_IDLE),
-                None => WATCH_IDLE,
-            };
+            let next_reminder = self.remind(account, reminded, emit)?;
+            // Wake up when the next message of the outbox or the next reminder is due.
+            let idle_for = [self.outbox_next_due(&account.email)?, next_reminder]
+                .into_iter()
+                .flatten()
+                .min()
+                .map_or(WATCH_IDLE, |due| {
+                    due.duration_since(std::time::SystemTime::now())
+                        .unwrap_or_default()
+                        .clamp(Duration::from_millis(200), WATCH_IDLE)
+                });
             let (back, changed) = imap::idle(conn, idle_for).await?;
             conn = back;
+            if !changed {
+                self.calendars_due(account, password).await?;
+            }
             let which = if changed { &inbox } else { &folders };
             report = sync::sync_folders(
                 &mut conn,
@@ -471,6 +481,48 @@ impl Calame {
             )
             .await?;
         }
+    }
+
+    /// Sync the calendars of an account that has them; their server being down is told and
+    /// tried again later.
+    async fn calendars_due(&self, account: &Account, password: &Secret<String>) -> Result<()> {
+        if account.caldav.is_none() {
+            return Ok(());
+        }
+        match self.sync_calendars_with(&account.email, password).await {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.kind(), ErrorKind::Network | ErrorKind::Refused | ErrorKind::Protocol) => {
+                tracing::warn!("calendars of {}: {e}", account.email);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Tell the reminders due since the last told one; when the next one is due (within the
+    /// next IDLE), if any.
+    fn remind(
+        &self,
+        account: &Account,
+        reminded: &mut chrono::DateTime<chrono::Utc>,
+        emit: &mut impl FnMut(Event),
+    ) -> Result<Option<std::time::SystemTime>> {
+        let now = chrono::Utc::now();
+        for r in self.reminders_between(&account.email, *reminded, now)? {
+            emit(Event::Reminder {
+                account: account.email.clone(),
+                uid: r.uid,
+                summary: r.summary,
+                start: r.start,
+            });
+        }
+        *reminded = now;
+        let horizon = now + chrono::Duration::from_std(WATCH_IDLE).unwrap_or_default();
+        Ok(self
+            .reminders_between(&account.email, now, horizon)?
+            .into_iter()
+            .map(|r| std::time::SystemTime::from(r.at))
+            .min())
     }
 
     /// Send what is due in the outbox. The submission server may be down while IMAP is up:

@@ -41,6 +41,13 @@ pub enum Event {
         filed_in: Option<String>,
         problem: Option<String>,
     },
+    /// An event's alarm is due (VALARM): `start` is the occurrence's start.
+    Reminder {
+        account: String,
+        uid: String,
+        summary: Option<String>,
+        start: String,
+    },
     /// The connection was lost; watching goes on after a pause.
     Offline {
         account: String,

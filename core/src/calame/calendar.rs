@@ -346,6 +346,33 @@ impl Calame {
         Ok(out)
     }
 
+    /// The reminders (alarms) due in `(from, to]`, in every cached calendar.
+    pub(crate) fn reminders_between(
+        &self,
+        email: &str,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<calendar::Reminder>> {
+        let zone = calendar::local_zone();
+        let mut out = Vec::new();
+        for state in self.store.calendars(email)? {
+            for object in self.store.objects(email, &state.calendar.id)? {
+                let Ok(parsed) = calendar::parse(&object.data) else {
+                    continue;
+                };
+                // Alarms come before their events: look at occurrences up to a week later.
+                let window_end = to + chrono::Duration::days(7);
+                out.extend(
+                    calendar::reminders(&parsed, from - chrono::Duration::days(7), window_end, zone)
+                        .into_iter()
+                        .filter(|r| r.at > from && r.at <= to),
+                );
+            }
+        }
+        out.sort_by_key(|r| r.at);
+        Ok(out)
+    }
+
     /// Create an event in a calendar (the account as organiser when there are attendees);
     /// its UID. Sent now with a password, else queued.
     pub async fn add_event(

@@ -448,3 +448,65 @@ async fn one_bad_object_never_blocks_its_calendar() {
         .collect();
     assert_eq!(shown, vec!["Valide 0", "Valide 1", "Valide 2"]);
 }
+
+/// An alarm becomes a `reminder` event from `watch` when it is due.
+#[tokio::test]
+async fn watch_tells_a_reminder_when_its_alarm_is_due() {
+    use calame_core::calendar::{EventTimes, NewEvent};
+    let stack = Stack::shared();
+    let user = stack.add_user("cal-remind").unwrap();
+    let (_tmp, calame, password) = calendar_account(stack, &user).await;
+    let start = chrono::Utc::now() + chrono::Duration::minutes(15) + chrono::Duration::seconds(4);
+    let start = start.with_timezone(&chrono::FixedOffset::east_opt(0).unwrap());
+    let uid = calame
+        .add_event(
+            &user.email,
+            &format!("{}/calendar", user.login),
+            NewEvent {
+                summary: "Rendez-vous élu".into(),
+                times: EventTimes::Timed {
+                    start,
+                    end: start + chrono::Duration::minutes(30),
+                },
+                zone: chrono_tz::Europe::Paris,
+                location: None,
+                description: None,
+                categories: Vec::new(),
+                rrule: None,
+                organizer: None,
+                attendees: Vec::new(),
+                alarm: Some("-PT15M".into()),
+            },
+            Some(&password),
+        )
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watching = {
+        let email = user.email.clone();
+        let password = password.clone();
+        async move { calame.watch(&email, &password, |e| drop(tx.send(e))).await }
+    };
+    let started = std::time::Instant::now();
+    let reminder = async {
+        while let Some(event) = rx.recv().await {
+            if let calame_core::Event::Reminder { uid: got, summary, .. } = &event {
+                if *got == uid {
+                    return summary.clone();
+                }
+            }
+        }
+        panic!("watch ended");
+    };
+    let summary = tokio::select! {
+        s = reminder => s,
+        r = watching => panic!("watch stopped: {r:?}"),
+        _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => panic!("no reminder within 30 s"),
+    };
+    assert_eq!(summary.as_deref(), Some("Rendez-vous élu"));
+    let waited = started.elapsed().as_secs_f64();
+    assert!(
+        (2.0..12.0).contains(&waited),
+        "told at the alarm's time (about 4 s), not before: {waited:.1} s"
+    );
+}

@@ -223,7 +223,8 @@ fn calendar_of(dav: &Dav, r: &Response, shared: bool) -> Option<CalendarState> {
             color,
         },
         href: path,
-        ctag: r.text(CALSERVER, "getctag").map(str::to_owned),
+        // The sync state: nothing is synced yet (a ctag seen now says nothing of the cache).
+        ctag: None,
         sync_token: None,
         can_sync_collection: r.text(DAV, "sync-token").is_some(),
     })

@@ -58,6 +58,17 @@ pub struct Draft {
     pub inline: Vec<InlineImage>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// An iMIP calendar (RFC 6047): sent as the text's alternative, `text/calendar` with its
+    /// METHOD. Not with HTML.
+    pub calendar: Option<CalendarPart>,
+}
+
+/// The iCalendar object of an iMIP message (RFC 6047 §2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarPart {
+    /// `REQUEST`, `REPLY` or `CANCEL`: the object's own METHOD, repeated in the Content-Type.
+    pub method: String,
+    pub ics: String,
 }
 
 /// A message ready for submission.
@@ -190,12 +201,17 @@ fn content(draft: &Draft) -> Result<Content> {
         _ => draft.text.clone(),
     };
     let text = || SinglePart::plain(plain.clone());
-    let body = match &draft.html {
-        None => Content::Single(text()),
-        Some(html) if draft.inline.is_empty() => {
+    let body = match (&draft.html, &draft.calendar) {
+        (_, Some(calendar)) => Content::Multi(
+            MultiPart::alternative()
+                .singlepart(text())
+                .singlepart(calendar_part(calendar)?),
+        ),
+        (None, None) => Content::Single(text()),
+        (Some(html), None) if draft.inline.is_empty() => {
             Content::Multi(MultiPart::alternative_plain_html(plain.clone(), html.clone()))
         }
-        Some(html) => {
+        (Some(html), None) => {
             let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
             for image in &draft.inline {
                 let file = &image.file;
@@ -223,6 +239,19 @@ fn content(draft: &Draft) -> Result<Content> {
         mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(file_body(file), content_type(file)?));
     }
     Ok(Content::Multi(mixed))
+}
+
+/// `text/calendar; method=…; charset=utf-8`, its lines kept CRLF.
+fn calendar_part(calendar: &CalendarPart) -> Result<SinglePart> {
+    let method = calendar.method.trim().to_ascii_uppercase();
+    if !matches!(method.as_str(), "REQUEST" | "REPLY" | "CANCEL") {
+        return Err(Error::BadInput(format!("{method:?} is not an iMIP method")));
+    }
+    let mime = format!("text/calendar; method={method}; charset=utf-8");
+    let content_type = ContentType::parse(&mime).map_err(|e| Error::BadInput(format!("content type {mime:?}: {e}")))?;
+    Ok(SinglePart::builder()
+        .header(content_type)
+        .body(Body::new(calendar.ics.clone())))
 }
 
 /// The file's MIME type, as given or guessed from its name.
@@ -473,6 +502,7 @@ pub fn reopen(raw: &[u8]) -> Draft {
         inline,
         in_reply_to: h.in_reply_to.into_iter().next(),
         references: h.references,
+        calendar: None,
     }
 }
 

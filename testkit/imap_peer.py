@@ -72,6 +72,7 @@ elif cmd == "messages":
             "references": header("References"),
             "text": body.get_content() if body is not None else None,
             "attachments": [p.get_filename() for p in msg.iter_attachments()],
+            "calendar": next((p.get_content() for p in msg.walk() if p.get_content_type() == "text/calendar"), None),
         })
     print(json.dumps(out))
 elif cmd == "store":

@@ -830,6 +830,39 @@ mod tests {
     }
 
     #[test]
+    fn an_imip_calendar_is_the_texts_alternative_with_its_method() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n\
+                   UID:u-1\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270315T080000Z\r\nSUMMARY:Réunion\r\n\
+                   ORGANIZER:mailto:alice@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let d = Draft {
+            calendar: Some(CalendarPart {
+                method: "reply".into(),
+                ics: ics.into(),
+            }),
+            ..draft()
+        };
+        let built = build(&d, date()).unwrap();
+        let raw = String::from_utf8_lossy(&built.raw).into_owned();
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/calendar; method=REPLY; charset=utf-8"), "{raw}");
+        let read = message::read(&built.raw, RemoteContent::Block);
+        let invitation = read.invitation.unwrap();
+        assert_eq!(
+            (invitation.method.as_str(), invitation.summary.as_deref()),
+            ("REPLY", Some("Réunion"))
+        );
+        assert_eq!(read.text.as_deref().map(str::trim), Some(d.text.trim()));
+        let bad = Draft {
+            calendar: Some(CalendarPart {
+                method: "PUBLISH".into(),
+                ics: ics.into(),
+            }),
+            ..draft()
+        };
+        assert!(build(&bad, date()).is_err());
+    }
+
+    #[test]
     fn drafts_keep_their_id_and_bcc_need_no_recipient_and_reopen_as_written() {
         let pdf = b"%PDF-1.4 ordre\x00\xff".to_vec();
         let logo = vec![0x89, b'P', b'N', b'G', 0, 255];

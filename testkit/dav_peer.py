@@ -2,7 +2,8 @@
 icalendar packages. Tests use it to see what the server holds and to change it behind
 Calame's back. One command per run, JSON on stdout.
 
-  dav_peer.py URL LOGIN PASSWORD list CALENDAR          -> {"uid": {"summary", "href", "start", "end", "location"}}
+  dav_peer.py URL LOGIN PASSWORD list CALENDAR          -> {"uid": {"summary", "href", "start", "end", "location",
+                                                            "status", "attendees": {"address": "PARTSTAT"}}}
   dav_peer.py URL LOGIN PASSWORD put CALENDAR FILE      (creates or replaces the object of FILE's UID)
   dav_peer.py URL LOGIN PASSWORD delete CALENDAR UID
 CALENDAR is a path on the server without its outer slashes (alice/calendar).
@@ -37,6 +38,11 @@ if cmd == "list":
                 "start": when(ev.get("DTSTART")),
                 "end": when(ev.get("DTEND")),
                 "href": str(obj.url.path),
+                "status": str(ev.get("STATUS")) if ev.get("STATUS") is not None else None,
+                "attendees": {
+                    str(a).lower().removeprefix("mailto:"): str(a.params.get("PARTSTAT", "NEEDS-ACTION"))
+                    for a in (ev.get("ATTENDEE") if isinstance(ev.get("ATTENDEE"), list) else [ev.get("ATTENDEE")] if ev.get("ATTENDEE") is not None else [])
+                },
             }
     print(json.dumps(out))
 elif cmd == "put":

@@ -9,7 +9,8 @@ the server and to change it behind Calame's back. One command per run, JSON on s
   imap_peer.py PORT CAFILE LOGIN PASSWORD recreate FOLDER        (DELETE + CREATE: new UIDVALIDITY)
   imap_peer.py PORT CAFILE LOGIN PASSWORD list PATTERN           -> [names as the server spells them]
   imap_peer.py PORT CAFILE LOGIN PASSWORD messages FOLDER        -> [{uid, flags, from, sender, to, cc,
-      subject, message_id, in_reply_to, references, reply_to, text, attachments: [names]}]
+      subject, message_id, in_reply_to, references, reply_to, text, attachments: [names],
+      calendar: the first text/calendar part or null}]
       (parsed by Python's email package: headers decoded, attachment names from RFC 2231/2047)
 """
 import email, email.policy, imaplib, json, re, ssl, sys
@@ -72,6 +73,7 @@ elif cmd == "messages":
             "references": header("References"),
             "text": body.get_content() if body is not None else None,
             "attachments": [p.get_filename() for p in msg.iter_attachments()],
+            "calendar": next((p.get_content() for p in msg.walk() if p.get_content_type() == "text/calendar"), None),
         })
     print(json.dumps(out))
 elif cmd == "store":

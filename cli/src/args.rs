@@ -359,12 +359,30 @@ pub enum CalCommand {
         #[command(flatten)]
         event: EventArgs,
     },
-    /// Delete an event, or one occurrence of it.
+    /// Delete an event, or one occurrence of it (the attendees are told when you organise it).
     Delete {
         uid: String,
         #[arg(long, value_name = "T")]
         occurrence: Option<String>,
     },
+    /// Answer the invitation in a message: the event goes to your calendar with your answer,
+    /// and the reply to the organiser (queued with --offline).
+    Respond {
+        folder: String,
+        uid: u32,
+        #[arg(value_enum)]
+        answer: InvitationAnswer,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An answer to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InvitationAnswer {
+    Accept,
+    Tentative,
+    Decline,
 }
 
 /// An event's fields, as `cal add` and `cal edit` take them.

@@ -1057,6 +1057,31 @@ async fn cal(calame: &Calame, account: Option<&str>, offline: bool, command: Cal
                 .delete_event(&email, &uid, occurrence.as_deref(), password.as_ref())
                 .await
         }
+        CalCommand::Respond {
+            folder,
+            uid,
+            answer,
+            json,
+        } => {
+            use calame_core::calendar::PartStat;
+            let partstat = match answer {
+                crate::args::InvitationAnswer::Accept => PartStat::Accepted,
+                crate::args::InvitationAnswer::Tentative => PartStat::Tentative,
+                crate::args::InvitationAnswer::Decline => PartStat::Declined,
+            };
+            let done = calame
+                .respond(&email, &folder, uid, partstat, password.as_ref())
+                .await?;
+            if json {
+                print_json(&done)
+            } else {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    done.uid, done.partstat, done.calendar, done.reply.status
+                );
+                Ok(())
+            }
+        }
     }
 }
 

@@ -1525,3 +1525,102 @@ fn cal_calendars_events_add_edit_delete() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+/// iMIP from the command line: `cal add --attendee` invites, `read --json` shows the
+/// invitation, `cal respond … accept` answers, and the organiser's next `sync` records it.
+#[test]
+fn invitation_sent_read_answered_and_recorded() {
+    let stack = Stack::shared();
+    let organiser = stack.add_user("cli-inv-org").unwrap();
+    let guest = stack.add_user("cli-inv-guest").unwrap();
+    let profile = |user: &calame_testkit::User| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = add_args(stack, "alice");
+        args[2] = user.email.clone();
+        args[4] = user.login.clone();
+        args.extend(["--caldav".to_owned(), stack.info.caldav_url.clone()]);
+        let out = calame(dir.path(), &strs(&args), Some(&user.password));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json(&calame(dir.path(), &["sync", "--json"], Some(&user.password)));
+        dir
+    };
+    let (org_dir, guest_dir) = (profile(&organiser), profile(&guest));
+    let (org_pw, guest_pw) = (Some(organiser.password.as_str()), Some(guest.password.as_str()));
+    let waited = |user: &calame_testkit::User, n: usize| {
+        let started = std::time::Instant::now();
+        let inbox = || calame_testkit::peer::messages(stack, user, "INBOX").unwrap();
+        while inbox().len() < n && started.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        inbox()
+    };
+
+    let own = format!("{}/calendar", organiser.login);
+    let added = json(&calame(
+        org_dir.path(),
+        &[
+            "cal",
+            "add",
+            "--calendar",
+            &own,
+            "--summary",
+            "Commission des travaux",
+            "--start",
+            "2027-09-20T10:00:00+02:00",
+            "--end",
+            "2027-09-20T11:30:00+02:00",
+            "--attendee",
+            &guest.email,
+            "--json",
+        ],
+        org_pw,
+    ));
+    let event_uid = added["uid"].as_str().unwrap().to_owned();
+    let came = waited(&guest, 1);
+    assert_eq!(came.len(), 1);
+    assert_eq!(came[0]["subject"], "Invitation : Commission des travaux");
+
+    json(&calame(guest_dir.path(), &["sync", "--json"], guest_pw));
+    let page = json(&calame(guest_dir.path(), &["list", "INBOX", "--json"], guest_pw));
+    let uid = uid_of(&page, "Invitation : Commission des travaux");
+    let read = json(&calame(guest_dir.path(), &["read", "INBOX", &uid, "--json"], guest_pw));
+    assert_eq!(read["invitation"]["method"], "REQUEST");
+    assert_eq!(read["invitation"]["uid"], event_uid.as_str());
+    assert_eq!(read["invitation"]["summary"], "Commission des travaux");
+    // Written in the organiser's local zone: the same instant whatever it is.
+    let start = chrono::DateTime::parse_from_rfc3339(read["invitation"]["start"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        start,
+        chrono::DateTime::parse_from_rfc3339("2027-09-20T10:00:00+02:00").unwrap()
+    );
+
+    let wrong = calame(
+        guest_dir.path(),
+        &["cal", "respond", "INBOX", &uid, "perhaps"],
+        guest_pw,
+    );
+    assert_eq!(wrong.status.code(), Some(2), "not an answer");
+    let answered = json(&calame(
+        guest_dir.path(),
+        &["cal", "respond", "INBOX", &uid, "accept", "--json"],
+        guest_pw,
+    ));
+    assert_eq!(answered["uid"], event_uid.as_str());
+    assert_eq!(answered["partstat"], "ACCEPTED");
+    assert_eq!(answered["calendar"], format!("{}/calendar", guest.login).as_str());
+    assert_eq!(answered["organizer"], organiser.email.as_str());
+    assert_eq!(answered["reply"]["status"], "sent");
+    let theirs = calame_testkit::peer::dav(stack, &guest, &["list", &format!("{}/calendar", guest.login)]).unwrap();
+    assert_eq!(
+        theirs[event_uid.as_str()]["attendees"][guest.email.as_str()],
+        "ACCEPTED"
+    );
+
+    let back = waited(&organiser, 1);
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0]["subject"], "Accepté : Commission des travaux");
+    json(&calame(org_dir.path(), &["sync", "--json"], org_pw));
+    let mine = calame_testkit::peer::dav(stack, &organiser, &["list", &own]).unwrap();
+    assert_eq!(mine[event_uid.as_str()]["attendees"][guest.email.as_str()], "ACCEPTED");
+}

@@ -2,12 +2,14 @@
 
 mod calendar;
 mod drafts;
+mod imip;
 mod reply;
 mod search;
 mod send;
 
 pub use calendar::CalendarSync;
 pub use drafts::{DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed};
+pub use imip::{InvitationsApplied, Responded};
 pub use reply::{Answer, AnswerText, Answering};
 pub use send::{FlushReport, Origin, SendOutcome};
 
@@ -278,6 +280,12 @@ impl Calame {
             report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
             report.calendar_requests = calendars.requests;
             report.calendar_problems = calendars.problems;
+            // Then what came by mail for them: replies, updates, cancellations.
+            match self.apply_invitations_with(&account.email, password).await {
+                Ok(applied) => report.calendar_problems.extend(applied.problems),
+                Err(e) if e.kind() == ErrorKind::Network => return Err(e),
+                Err(e) => report.calendar_problems.push(format!("invitations: {e}")),
+            }
         }
         Ok(report)
     }

@@ -22,9 +22,15 @@
 //! occurrence spans its days from midnight to midnight in the local zone.
 //!
 //! Not done here: RANGE=THISANDFUTURE overrides (read as overriding one instance), EXRULE,
-//! VTODO and VJOURNAL (an object without VEVENT is refused), iTIP replies.
+//! VTODO and VJOURNAL (an object without VEVENT is refused), iTIP COUNTER, REFRESH and
+//! delegation.
+//!
+//! iTIP (RFC 5546) as iMIP carries it: [`request`] and [`cancel`] for the organiser,
+//! [`reply`] and [`accepted`] for an attendee, [`apply_reply`] and [`apply_cancel`] to bring
+//! a stored object level with what came by mail (see `itip` for the rules).
 
 mod content;
+mod itip;
 mod model;
 mod read;
 pub mod recur;
@@ -94,6 +100,44 @@ pub fn edit_occurrence(text: &str, recurrence_id: &str, change: &EventChange) ->
 /// `text` without the occurrence `recurrence_id`: an EXDATE on the master, its override removed.
 pub fn delete_occurrence(text: &str, recurrence_id: &str) -> Result<String> {
     write::delete_occurrence_at(text, recurrence_id, now())
+}
+
+/// The organiser's `METHOD:REQUEST` for the stored object `text` (alarms left out).
+pub fn request(text: &str) -> Result<String> {
+    itip::request(text)
+}
+
+/// The organiser's `METHOD:CANCEL` for the stored object `text`: STATUS:CANCELLED, SEQUENCE
+/// bumped.
+pub fn cancel(text: &str) -> Result<String> {
+    itip::cancel(text, now())
+}
+
+/// The `METHOD:REPLY` of the attendee `me` (an address) to the invitation `text`.
+pub fn reply(text: &str, me: &str, partstat: PartStat) -> Result<String> {
+    itip::reply(text, me, partstat, now())
+}
+
+/// The invitation `text` as the attendee `me` stores it: no METHOD, `me`'s PARTSTAT set.
+pub fn accepted(text: &str, me: &str, partstat: PartStat) -> Result<String> {
+    itip::accepted(text, me, partstat)
+}
+
+/// The organiser's stored object with the statuses of a REPLY; `None` when nothing changes
+/// (already applied, older than the stored event, or not from an attendee).
+pub fn apply_reply(stored: &str, reply: &str) -> Result<Option<String>> {
+    itip::apply_reply(stored, reply)
+}
+
+/// The attendee's stored object after a CANCEL (marked STATUS:CANCELLED; one instance:
+/// its override cancelled or an EXDATE); `None` when nothing changes.
+pub fn apply_cancel(stored: &str, cancel: &str) -> Result<Option<String>> {
+    itip::apply_cancel(stored, cancel)
+}
+
+/// The highest SEQUENCE of the VEVENTs of `text`.
+pub fn sequence(text: &str) -> Result<u32> {
+    itip::object_sequence(text)
 }
 
 fn now() -> DateTime<Utc> {

@@ -58,6 +58,17 @@ pub struct Draft {
     pub inline: Vec<InlineImage>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// An iMIP calendar (RFC 6047): sent as the text's alternative, `text/calendar` with its
+    /// METHOD. Not with HTML.
+    pub calendar: Option<CalendarPart>,
+}
+
+/// The iCalendar object of an iMIP message (RFC 6047 §2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarPart {
+    /// `REQUEST`, `REPLY` or `CANCEL`: the object's own METHOD, repeated in the Content-Type.
+    pub method: String,
+    pub ics: String,
 }
 
 /// A message ready for submission.
@@ -190,12 +201,17 @@ fn content(draft: &Draft) -> Result<Content> {
         _ => draft.text.clone(),
     };
     let text = || SinglePart::plain(plain.clone());
-    let body = match &draft.html {
-        None => Content::Single(text()),
-        Some(html) if draft.inline.is_empty() => {
+    let body = match (&draft.html, &draft.calendar) {
+        (_, Some(calendar)) => Content::Multi(
+            MultiPart::alternative()
+                .singlepart(text())
+                .singlepart(calendar_part(calendar)?),
+        ),
+        (None, None) => Content::Single(text()),
+        (Some(html), None) if draft.inline.is_empty() => {
             Content::Multi(MultiPart::alternative_plain_html(plain.clone(), html.clone()))
         }
-        Some(html) => {
+        (Some(html), None) => {
             let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
             for image in &draft.inline {
                 let file = &image.file;
@@ -223,6 +239,19 @@ fn content(draft: &Draft) -> Result<Content> {
         mixed = mixed.singlepart(Attachment::new(file.name.clone()).body(file_body(file), content_type(file)?));
     }
     Ok(Content::Multi(mixed))
+}
+
+/// `text/calendar; method=…; charset=utf-8`, its lines kept CRLF.
+fn calendar_part(calendar: &CalendarPart) -> Result<SinglePart> {
+    let method = calendar.method.trim().to_ascii_uppercase();
+    if !matches!(method.as_str(), "REQUEST" | "REPLY" | "CANCEL") {
+        return Err(Error::BadInput(format!("{method:?} is not an iMIP method")));
+    }
+    let mime = format!("text/calendar; method={method}; charset=utf-8");
+    let content_type = ContentType::parse(&mime).map_err(|e| Error::BadInput(format!("content type {mime:?}: {e}")))?;
+    Ok(SinglePart::builder()
+        .header(content_type)
+        .body(Body::new(calendar.ics.clone())))
 }
 
 /// The file's MIME type, as given or guessed from its name.
@@ -473,6 +502,7 @@ pub fn reopen(raw: &[u8]) -> Draft {
         inline,
         in_reply_to: h.in_reply_to.into_iter().next(),
         references: h.references,
+        calendar: None,
     }
 }
 
@@ -797,6 +827,39 @@ mod tests {
 
     fn date() -> SystemTime {
         SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_805_000_000)
+    }
+
+    #[test]
+    fn an_imip_calendar_is_the_texts_alternative_with_its_method() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n\
+                   UID:u-1\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270315T080000Z\r\nSUMMARY:Réunion\r\n\
+                   ORGANIZER:mailto:alice@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let d = Draft {
+            calendar: Some(CalendarPart {
+                method: "reply".into(),
+                ics: ics.into(),
+            }),
+            ..draft()
+        };
+        let built = build(&d, date()).unwrap();
+        let raw = String::from_utf8_lossy(&built.raw).into_owned();
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/calendar; method=REPLY; charset=utf-8"), "{raw}");
+        let read = message::read(&built.raw, RemoteContent::Block);
+        let invitation = read.invitation.unwrap();
+        assert_eq!(
+            (invitation.method.as_str(), invitation.summary.as_deref()),
+            ("REPLY", Some("Réunion"))
+        );
+        assert_eq!(read.text.as_deref().map(str::trim), Some(d.text.trim()));
+        let bad = Draft {
+            calendar: Some(CalendarPart {
+                method: "PUBLISH".into(),
+                ics: ics.into(),
+            }),
+            ..draft()
+        };
+        assert!(build(&bad, date()).is_err());
     }
 
     #[test]

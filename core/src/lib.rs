@@ -46,7 +46,7 @@ pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, Sen
 pub use actions::Action;
 pub use calame::{
     Answer, AnswerText, Answering, Calame, CalendarSync, DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed,
-    FlushReport, Origin, SendOutcome,
+    FlushReport, InvitationsApplied, Origin, Responded, SendOutcome,
 };
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};

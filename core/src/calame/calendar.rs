@@ -396,13 +396,11 @@ impl Calame {
             .find(|c| c.calendar.id == calendar_id)
             .ok_or_else(|| Error::NotFound(format!("no calendar {calendar_id}")))?;
         let (uid, ics) = calendar::new_event(&event)?;
-        let name: String = uid
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
-            .collect();
-        let href = format!("{}/{name}.ics", state.href.trim_end_matches('/'));
-        self.write_calendar_object(&account.email, calendar_id, &href, Some(ics), password)
+        let href = super::imip::object_href(&state.href, &uid);
+        self.write_calendar_object(&account.email, calendar_id, &href, Some(ics.clone()), password)
             .await?;
+        // The attendees are invited (iMIP), through the outbox.
+        self.invite(&account.email, &ics, "REQUEST", password).await?;
         Ok(uid)
     }
 
@@ -422,8 +420,11 @@ impl Calame {
             Some(when) => calendar::edit_occurrence(&object.data, when, change)?,
             None => calendar::edit_series(&object.data, change)?,
         };
-        self.write_calendar_object(&account.email, &calendar_id, &object.href, Some(ics), password)
-            .await
+        self.write_calendar_object(&account.email, &calendar_id, &object.href, Some(ics.clone()), password)
+            .await?;
+        // The attendees get the update (iMIP), when the user organises the event.
+        self.invite(&account.email, &ics, "REQUEST", password).await?;
+        Ok(())
     }
 
     /// Delete an event, or one occurrence of it.
@@ -440,12 +441,19 @@ impl Calame {
             Some(when) => Some(calendar::delete_occurrence(&object.data, when)?),
             None => None,
         };
-        self.write_calendar_object(&account.email, &calendar_id, &object.href, ics, password)
-            .await
+        self.write_calendar_object(&account.email, &calendar_id, &object.href, ics.clone(), password)
+            .await?;
+        // The attendees are told (iMIP), when the user organises the event: the whole event
+        // cancelled, or the series without the occurrence.
+        match ics {
+            None => self.invite(&account.email, &object.data, "CANCEL", password).await?,
+            Some(ics) => self.invite(&account.email, &ics, "REQUEST", password).await?,
+        };
+        Ok(())
     }
 
     /// The cached object holding the event `uid`, and its calendar.
-    fn find_event(&self, email: &str, uid: &str) -> Result<(String, Object)> {
+    pub(super) fn find_event(&self, email: &str, uid: &str) -> Result<(String, Object)> {
         for state in self.store.calendars(email)? {
             for object in self.store.objects(email, &state.calendar.id)? {
                 if !object.data.contains(uid) {

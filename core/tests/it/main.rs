@@ -6,6 +6,7 @@ mod calendar;
 mod drafts;
 mod faults;
 mod folders;
+mod imip;
 mod login;
 mod search;
 mod send;

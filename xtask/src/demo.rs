@@ -130,6 +130,46 @@ pub fn seed_town(stack: &Stack, town_file: &Path) -> Result<()> {
         "xtask: seeded {total} demo messages in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    seed_agenda(stack)
+}
+
+/// A few events in the demo calendars, around today: the service's weekly desk, a council
+/// meeting, an all-day event; written as Radicale's own files.
+fn seed_agenda(stack: &Stack) -> Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let monday = today - chrono::Days::new(u64::from(chrono::Datelike::weekday(&today).num_days_from_monday()));
+    let day = |offset: u64| (monday + chrono::Days::new(offset)).format("%Y%m%d").to_string();
+    let events = [
+        ("accueil", "demo-permanence", format!(
+            "DTSTART;TZID=Europe/Paris:{}T090000\r\nDTEND;TZID=Europe/Paris:{}T120000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH\r\n\
+             SUMMARY:Permanence état civil\r\nLOCATION:Mairie\\, accueil\r\n",
+            day(0), day(0)
+        )),
+        ("alice", "demo-conseil", format!(
+            "DTSTART;TZID=Europe/Paris:{}T180000\r\nDTEND;TZID=Europe/Paris:{}T200000\r\n\
+             SUMMARY:Conseil municipal\r\nLOCATION:Salle du conseil\r\n\
+             BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT30M\r\nDESCRIPTION:Conseil\r\nEND:VALARM\r\n",
+            day(3), day(3)
+        )),
+        ("alice", "demo-patrimoine", format!(
+            "DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Journée du patrimoine\r\n",
+            day(5), day(6)
+        )),
+    ];
+    for (login, uid, body) in events {
+        let dir = stack
+            .info
+            .dir
+            .join("radicale/collections/collection-root")
+            .join(login)
+            .join("calendar");
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Calame demo//FR\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+             DTSTAMP:20270101T000000Z\r\n{body}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        std::fs::write(dir.join(format!("{uid}.ics")), ics)
+            .with_context(|| format!("writing {uid} in {login}'s calendar"))?;
+    }
     Ok(())
 }
 
@@ -144,4 +184,34 @@ pub fn target_dir(root: &Path) -> std::path::PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo's events are valid: Calame reads each, and the week's occurrences show.
+    #[test]
+    fn the_demo_agenda_reads() {
+        let stack = Stack::shared();
+        seed_agenda(stack).unwrap();
+        let mut summaries = Vec::new();
+        for (login, uid) in [("accueil", "demo-permanence"), ("alice", "demo-conseil"), ("alice", "demo-patrimoine")] {
+            let path = stack
+                .info
+                .dir
+                .join("radicale/collections/collection-root")
+                .join(login)
+                .join("calendar")
+                .join(format!("{uid}.ics"));
+            let text = std::fs::read_to_string(path).unwrap();
+            let object = calame_core::calendar::parse(&text).unwrap();
+            let from = chrono::Utc::now() - chrono::Duration::days(7);
+            let to = chrono::Utc::now() + chrono::Duration::days(14);
+            let shown = calame_core::calendar::occurrences(&object, from, to, chrono_tz::Europe::Paris);
+            assert!(!shown.is_empty(), "{uid}");
+            summaries.push(shown[0].summary.clone().unwrap_or_default());
+        }
+        assert_eq!(summaries, vec!["Permanence état civil", "Conseil municipal", "Journée du patrimoine"]);
+    }
 }

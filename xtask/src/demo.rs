@@ -196,7 +196,11 @@ mod tests {
         let stack = Stack::shared();
         seed_agenda(stack).unwrap();
         let mut summaries = Vec::new();
-        for (login, uid) in [("accueil", "demo-permanence"), ("alice", "demo-conseil"), ("alice", "demo-patrimoine")] {
+        for (login, uid) in [
+            ("accueil", "demo-permanence"),
+            ("alice", "demo-conseil"),
+            ("alice", "demo-patrimoine"),
+        ] {
             let path = stack
                 .info
                 .dir
@@ -212,6 +216,9 @@ mod tests {
             assert!(!shown.is_empty(), "{uid}");
             summaries.push(shown[0].summary.clone().unwrap_or_default());
         }
-        assert_eq!(summaries, vec!["Permanence état civil", "Conseil municipal", "Journée du patrimoine"]);
+        assert_eq!(
+            summaries,
+            vec!["Permanence état civil", "Conseil municipal", "Journée du patrimoine"]
+        );
     }
 }

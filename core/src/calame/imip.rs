@@ -222,7 +222,11 @@ impl Calame {
             let Some((method, ics)) = calendar_of(&raw) else {
                 continue;
             };
-            if let Err(e) = self.apply_one(&account, &method, &ics, password, &mut done).await {
+            let (from, _) = message::sender_and_id(&raw);
+            if let Err(e) = self
+                .apply_one(&account, &method, &ics, from.as_deref(), password, &mut done)
+                .await
+            {
                 if e.kind() == ErrorKind::Network {
                     return Err(e);
                 }
@@ -232,19 +236,55 @@ impl Calame {
         Ok(done)
     }
 
-    /// One calendar mail applied to the stored event of its UID, if there is one.
+    /// One calendar mail applied to the stored event of its UID, if there is one. Mail is
+    /// hostile until proven otherwise: a REPLY counts only for the attendee who sent it, a
+    /// REQUEST or CANCEL only from the event's organiser (by the mail's From).
     async fn apply_one(
         &self,
         account: &Account,
         method: &str,
         ics: &str,
+        from: Option<&str>,
         password: &Secret<String>,
         done: &mut InvitationsApplied,
     ) -> Result<()> {
         let object = calendar::parse(ics)?;
+
         let Ok((calendar_id, stored)) = self.find_event(&account.email, &object.uid) else {
             return Ok(());
         };
+        let sender = from.map(str::to_ascii_lowercase);
+        let sent_by = |email: &str| sender.as_deref() == Some(email.to_ascii_lowercase().as_str());
+        match method {
+            "REPLY" => {
+                let answering: Vec<&str> = object
+                    .events()
+                    .flat_map(|e| &e.attendees)
+                    .map(|a| a.email.as_str())
+                    .collect();
+                if answering.is_empty() || !answering.iter().all(|a| sent_by(a)) {
+                    return Err(Error::Refused(format!(
+                        "a reply for {} sent by {}: ignored",
+                        answering.join(", "),
+                        from.unwrap_or("nobody")
+                    )));
+                }
+            }
+            "REQUEST" | "CANCEL" => {
+                let organizer = object
+                    .events()
+                    .find_map(|e| e.organizer.as_ref())
+                    .map(|p| p.email.as_str());
+                if !organizer.is_some_and(sent_by) {
+                    return Err(Error::Refused(format!(
+                        "a {method} from {} for an event organised by {}: ignored",
+                        from.unwrap_or("nobody"),
+                        organizer.unwrap_or("nobody")
+                    )));
+                }
+            }
+            _ => {}
+        }
         let current = calendar::parse(&stored.data)?;
         let organizer = |o: &calendar::CalendarObject| {
             o.events()

@@ -177,6 +177,34 @@ async fn invite_accept_and_the_organiser_sees_it_then_cancel() {
     as_alice.sync_with(&alice.email, None, &alice_pw).await.unwrap();
     assert_eq!(etag(&as_alice, &alice.email, &own_alice), tag);
 
+    // A REPLY that bob did not send (another From) changes nothing, and is reported.
+    let forged = format!(
+        "From: Mallory <mallory@example.test>\nTo: {alice}\nSubject: Refusé : {summary}\n\
+         Message-ID: <forged-{token}@example.test>\nDate: Mon, 15 Mar 2027 10:00:00 +0100\nMIME-Version: 1.0\n\
+         Content-Type: text/calendar; method=REPLY; charset=utf-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\n\
+         PRODID:-//forger//EN\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20270315T090000Z\n\
+         DTSTART:20270315T090000Z\nORGANIZER:mailto:{alice}\n\
+         ATTENDEE;PARTSTAT=DECLINED:mailto:{bob}\nEND:VEVENT\nEND:VCALENDAR\n",
+        alice = alice.email,
+        bob = bob.email,
+    );
+    crate::send::deliver(stack, "alice", "INBOX", &forged);
+    let report = as_alice.sync_with(&alice.email, None, &alice_pw).await.unwrap();
+    assert!(
+        report
+            .calendar_problems
+            .iter()
+            .any(|p| p.contains("mallory@example.test") && p.contains("ignored")),
+        "{:?}",
+        report.calendar_problems
+    );
+    let hers = stored(&as_alice, &alice.email, &own_alice, &uid);
+    assert_eq!(
+        partstat_of(&hers, &bob.email),
+        PartStat::Accepted,
+        "a forged reply changes nothing"
+    );
+
     // alice cancels: bob gets the CANCEL, and his event is cancelled once he syncs.
     as_alice
         .delete_event(&alice.email, &uid, None, Some(&alice_pw))

@@ -540,7 +540,7 @@ async fn offline_sends_queue_and_leave_once_when_the_server_returns() {
 }
 
 /// Put a message straight into a user's maildir folder (as delivered).
-fn deliver(stack: &Stack, login: &str, folder: &str, raw: &str) {
+pub fn deliver(stack: &Stack, login: &str, folder: &str, raw: &str) {
     let dir = stack.create_maildir(login, folder).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,6 +1,27 @@
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
-    let manifest = tauri_build::AppManifest::new().commands(&["accounts", "folders", "refresh_folders", "ui_language"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "accounts",
+        "add_account",
+        "folders",
+        "refresh_folders",
+        "list_messages",
+        "read_message",
+        "allow_remote",
+        "act",
+        "search",
+        "sync_account",
+        "send",
+        "outbox",
+        "flush_outbox",
+        "identities",
+        "calendars",
+        "events",
+        "add_event",
+        "delete_event",
+        "respond",
+        "ui_language",
+    ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(manifest);

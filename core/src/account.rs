@@ -10,8 +10,9 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 
 /// How a connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum TlsMode {
     /// TLS from the first byte (IMAPS 993, SMTPS 465).
     Implicit,
@@ -171,16 +172,21 @@ pub fn owner_address(owner: &str, account_email: &str) -> String {
 }
 
 /// What the user gives to add an account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+#[ts(export, optional_fields = nullable)]
 pub struct AccountSetup {
+    #[ts(optional = false)]
     pub email: String,
     pub name: Option<String>,
     pub login: Option<String>,
+    /// `HOST:PORT`.
     pub imap: Option<String>,
     pub smtp: Option<String>,
     pub caldav: Option<String>,
     pub tls: Option<TlsMode>,
     pub smtp_tls: Option<TlsMode>,
+    /// SHA-256 of a certificate of the server's chain, to pin.
     pub trust_cert: Option<String>,
 }
 

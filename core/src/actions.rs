@@ -20,8 +20,9 @@ use crate::profile::write_atomic;
 
 /// One action, on messages of one folder, by UID. Folders are named as the server spells
 /// them (raw names).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
+#[ts(export)]
 pub enum Action {
     Flag {
         folder: String,

@@ -386,6 +386,12 @@ impl Calame {
         &self.queue
     }
 
+    /// [`Calame::watch`] with the account's stored password (the app's way: it never holds one).
+    pub async fn watch_stored(&self, email: &str, emit: impl FnMut(Event)) -> Result<()> {
+        let password = password_for(email).await?;
+        self.watch(email, &password, emit).await
+    }
+
     /// Watch an account until an error that waiting cannot cure (authentication, trust):
     /// sync, then IDLE on INBOX; every other folder is re-synced every few minutes. A lost
     /// connection is retried with a growing pause (1 s to 60 s). Every change is an [`Event`].

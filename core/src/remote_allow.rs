@@ -17,7 +17,9 @@ use crate::message::RemoteReason;
 use crate::profile::write_atomic;
 
 /// What the user allows remote content for, from now on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum AllowRemote {
     /// Every message from this address.
     Sender(String),

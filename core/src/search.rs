@@ -35,16 +35,27 @@ pub struct SearchHit {
 }
 
 /// What to search for and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(export)]
 pub struct SearchRequest {
     /// Terms (all must match), `from:`/`to:`/`subject:`/`body:` fields, `"quoted phrases"`.
     pub query: String,
     /// One folder (decoded name), else every folder of the account, own and shared.
+    #[ts(optional = nullable)]
     pub folder: Option<String>,
+    #[ts(type = "number")]
     pub limit: usize,
+    #[ts(type = "number")]
     pub offset: usize,
     /// Also ask the server (IMAP SEARCH), for what the cache lacks.
     pub server: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest::new("")
+    }
 }
 
 impl SearchRequest {

@@ -18,7 +18,8 @@ pub use plan::Bodies;
 use plan::{Cached, FlagRefresh};
 
 /// What a sync did (`calame sync --json`).
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct SyncReport {
     pub folders: u32,
     pub messages_new: u64,

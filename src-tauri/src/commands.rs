@@ -1,35 +1,280 @@
 //! The commands the front-end invokes: take the input, call the core, map the error.
+//! Tauri passes the arguments by their camelCase names (`allowRemoteOnce`); the values are the
+//! core's own types, whose TypeScript twins ts-rs generates.
 
-use calame_core::{AccountSummary, AppError, Folder, Lang};
-use tauri::State;
+use calame_core::caldav::Calendar;
+use calame_core::calendar::Occurrence;
+use calame_core::message::{Message, RemoteContent};
+use calame_core::outbox::Item;
+use calame_core::sync::{Bodies, Progress};
+use calame_core::{
+    AccountSetup, AccountSummary, Action, AllowRemote, AppError, DraftInput, Envelope, EventInput, FlushReport, Folder,
+    Identity, InvitationAnswer, Lang, Responded, SearchHit, SearchRequest, Secret, SendOutcome, SyncReport,
+};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::AppState;
+
+/// The Tauri event that carries a sync's [`Progress`].
+pub const SYNC_PROGRESS: &str = "sync-progress";
+
+impl AppState {
+    fn err(&self) -> impl Fn(calame_core::Error) -> AppError + '_ {
+        move |e| AppError::new(&e, self.lang)
+    }
+}
 
 #[tauri::command]
 pub fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountSummary>, AppError> {
     let calame = state.calame()?;
-    let accounts = calame.accounts().map_err(|e| AppError::new(&e, state.lang))?;
+    let accounts = calame.accounts().map_err(state.err())?;
     Ok(accounts.iter().map(AccountSummary::from).collect())
+}
+
+/// Add (or replace) an account: the login is checked and the folders fetched first; with
+/// `remember`, the password goes to the OS keyring. The password is handed to the core and
+/// dropped; nothing here keeps it.
+#[tauri::command]
+pub async fn add_account(
+    state: State<'_, AppState>,
+    setup: AccountSetup,
+    password: String,
+    remember: bool,
+) -> Result<AccountSummary, AppError> {
+    let password = Secret::new(password);
+    let (account, _) = state
+        .calame()?
+        .add_account(setup, &password, remember)
+        .await
+        .map_err(state.err())?;
+    Ok(AccountSummary::from(&account))
 }
 
 /// All accounts' folders from the local cache: instant, and available offline.
 #[tauri::command]
 pub fn folders(state: State<'_, AppState>) -> Result<Vec<Folder>, AppError> {
-    state.calame()?.folders(None).map_err(|e| AppError::new(&e, state.lang))
+    state.calame()?.folders(None).map_err(state.err())
 }
 
 /// One account's folders fetched from its server (and cached).
 #[tauri::command]
 pub async fn refresh_folders(state: State<'_, AppState>, account: String) -> Result<Vec<Folder>, AppError> {
+    state.calame()?.refresh_folders(&account).await.map_err(state.err())
+}
+
+/// A page of a folder's messages from the cache, newest first.
+#[tauri::command]
+pub fn list_messages(
+    state: State<'_, AppState>,
+    account: String,
+    folder: String,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Envelope>, AppError> {
     state
         .calame()?
-        .refresh_folders(&account)
+        .list(&account, &folder, offset, limit)
+        .map_err(state.err())
+}
+
+/// A message, from the cache or fetched; remote content blocked unless allowed for this
+/// reading (`allow_remote_once`) or by the allow-list.
+#[tauri::command]
+pub async fn read_message(
+    state: State<'_, AppState>,
+    account: String,
+    folder: String,
+    uid: u32,
+    allow_remote_once: bool,
+) -> Result<Message, AppError> {
+    let remote = if allow_remote_once {
+        RemoteContent::Allow
+    } else {
+        RemoteContent::Block
+    };
+    state
+        .calame()?
+        .read(&account, &folder, uid, true, remote)
         .await
-        .map_err(|e| AppError::new(&e, state.lang))
+        .map_err(state.err())
+}
+
+/// Allow remote content from now on, for a sender or a message (by Message-ID).
+#[tauri::command]
+pub fn allow_remote(state: State<'_, AppState>, account: String, what: AllowRemote) -> Result<(), AppError> {
+    state.calame()?.allow_remote(&account, what).map_err(state.err())
+}
+
+/// Flag, move, copy or delete messages: shown in the cache at once and queued; then sent to
+/// the server. When that fails (offline…) the action stays queued for the next sync.
+#[tauri::command]
+pub async fn act(state: State<'_, AppState>, account: String, action: Action) -> Result<(), AppError> {
+    let calame = state.calame()?;
+    calame.act(&account, action).map_err(state.err())?;
+    if let Err(e) = calame.flush(&account).await {
+        tracing::warn!("actions of {account} stay queued: {e}");
+    }
+    Ok(())
+}
+
+/// Search an account's messages: the local index, and the server on request.
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    account: String,
+    request: SearchRequest,
+) -> Result<Vec<SearchHit>, AppError> {
+    state
+        .calame()?
+        .search(&account, &request, true)
+        .await
+        .map_err(state.err())
+}
+
+/// Sync an account (mail, then calendars), telling the window how far it has come through
+/// `sync-progress` events. The core's sync is not `Send` (its progress callback), so it runs
+/// on a runtime of its own on a blocking thread.
+#[tauri::command]
+pub async fn sync_account(app: AppHandle, account: String) -> Result<SyncReport, AppError> {
+    crate::on_own_runtime(app, move |app| async move {
+        let state = app.state::<AppState>();
+        let mut progress = |p: &Progress| {
+            if let Err(e) = app.emit(SYNC_PROGRESS, p) {
+                tracing::warn!("sync progress not delivered: {e}");
+            }
+        };
+        state
+            .calame()?
+            .sync_progress(&account, None, Bodies::default(), &mut progress)
+            .await
+            .map_err(state.err())
+    })
+    .await
+}
+
+/// Send a message: queued durably in the outbox, then sent now when possible.
+#[tauri::command]
+pub async fn send(state: State<'_, AppState>, account: String, draft: DraftInput) -> Result<SendOutcome, AppError> {
+    let (draft, origin) = draft.into_draft().map_err(state.err())?;
+    state
+        .calame()?
+        .send(&account, draft, &origin, true)
+        .await
+        .map_err(state.err())
+}
+
+/// The messages waiting to leave, of one account or all.
+#[tauri::command]
+pub fn outbox(state: State<'_, AppState>, account: Option<String>) -> Result<Vec<Item>, AppError> {
+    state.calame()?.outbox_items(account.as_deref()).map_err(state.err())
+}
+
+/// Send what the outbox holds for an account now.
+#[tauri::command]
+pub async fn flush_outbox(state: State<'_, AppState>, account: String) -> Result<FlushReport, AppError> {
+    state.calame()?.flush_outbox(&account).await.map_err(state.err())
+}
+
+/// The addresses an account can send as.
+#[tauri::command]
+pub fn identities(state: State<'_, AppState>, account: String) -> Result<Vec<Identity>, AppError> {
+    state.calame()?.identities(&account).map_err(state.err())
+}
+
+/// An account's calendars, from the cache.
+#[tauri::command]
+pub fn calendars(state: State<'_, AppState>, account: String) -> Result<Vec<Calendar>, AppError> {
+    state.calame()?.calendars(&account).map_err(state.err())
+}
+
+/// Occurrences between two local dates (`YYYY-MM-DD`, `to` included), from the cache.
+#[tauri::command]
+pub fn events(
+    state: State<'_, AppState>,
+    account: String,
+    from: String,
+    to: String,
+    calendar: Option<String>,
+) -> Result<Vec<Occurrence>, AppError> {
+    let from = calame_core::input::date(&from).map_err(state.err())?;
+    let to = calame_core::input::date(&to).map_err(state.err())?;
+    state
+        .calame()?
+        .events(&account, from, to, calendar.as_deref())
+        .map_err(state.err())
+}
+
+/// Create an event; its UID. Written to the server now when the keyring has the password,
+/// else queued for the next sync.
+#[tauri::command]
+pub async fn add_event(
+    state: State<'_, AppState>,
+    account: String,
+    calendar: String,
+    event: EventInput,
+) -> Result<String, AppError> {
+    let event = event.into_new_event().map_err(state.err())?;
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .add_event(&account, &calendar, event, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// Delete an event, or one occurrence of it (its recurrence id).
+#[tauri::command]
+pub async fn delete_event(
+    state: State<'_, AppState>,
+    account: String,
+    uid: String,
+    occurrence: Option<String>,
+) -> Result<(), AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .delete_event(&account, &uid, occurrence.as_deref(), password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// Answer the invitation in a message: the event goes to the calendar, the reply to the
+/// organiser.
+#[tauri::command]
+pub async fn respond(
+    state: State<'_, AppState>,
+    account: String,
+    folder: String,
+    uid: u32,
+    answer: InvitationAnswer,
+) -> Result<Responded, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .respond(&account, &folder, uid, answer.into(), password.as_ref())
+        .await
+        .map_err(state.err())
 }
 
 /// The language of the interface: French unless the environment asks for English.
 #[tauri::command]
 pub fn ui_language(state: State<'_, AppState>) -> Lang {
     state.lang
+}
+
+/// The account's password as the core finds it (keyring), never shown nor kept: `None` when
+/// there is none, and the core then queues what it would have sent.
+async fn keyring_password(account: &str) -> Option<Secret<String>> {
+    let account = account.to_owned();
+    match tauri::async_runtime::spawn_blocking(move || calame_core::secret::password_for(&account)).await {
+        Ok(Ok(password)) => Some(password),
+        Ok(Err(e)) => {
+            tracing::info!("no stored password, the change is queued: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::warn!("keyring lookup failed: {e}");
+            None
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! commands to the web front-end. No logic lives here.
 
 mod commands;
+mod watch;
 
 use calame_core::{AppError, Calame, Error, Lang};
 
@@ -14,6 +15,33 @@ pub struct AppState {
 impl AppState {
     fn calame(&self) -> Result<&Calame, AppError> {
         self.calame.as_ref().map_err(|e| AppError::new(e, self.lang))
+    }
+}
+
+/// Run `task` on a current-thread runtime of its own, on a blocking thread: for the core's
+/// futures that are not `Send` (sync and watch callbacks). A runtime that cannot start, or a
+/// task that panics, is an error of kind `other`.
+pub(crate) async fn on_own_runtime<T, F, Fut>(app: tauri::AppHandle, task: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(tauri::AppHandle) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(other)?;
+        runtime.block_on(task(app))
+    })
+    .await;
+    joined.map_err(other)?
+}
+
+fn other(e: impl std::fmt::Display) -> AppError {
+    AppError {
+        kind: calame_core::ErrorKind::Other,
+        message: e.to_string(),
     }
 }
 
@@ -41,10 +69,30 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .setup(|app| {
+            watch::start(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::accounts,
+            commands::add_account,
             commands::folders,
             commands::refresh_folders,
+            commands::list_messages,
+            commands::read_message,
+            commands::allow_remote,
+            commands::act,
+            commands::search,
+            commands::sync_account,
+            commands::send,
+            commands::outbox,
+            commands::flush_outbox,
+            commands::identities,
+            commands::calendars,
+            commands::events,
+            commands::add_event,
+            commands::delete_event,
+            commands::respond,
             commands::ui_language
         ])
         .run(tauri::generate_context!());

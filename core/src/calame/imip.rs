@@ -30,7 +30,8 @@ use crate::secret::Secret;
 pub const MAX_SCANNED: usize = 200;
 
 /// What [`Calame::respond`] did (`calame cal respond --json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Responded {
     pub uid: String,
     pub summary: Option<String>,

@@ -54,7 +54,8 @@ pub struct Origin {
 }
 
 /// What a flush did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct FlushReport {
     /// Accepted by the server during this flush.
     pub sent: Vec<String>,

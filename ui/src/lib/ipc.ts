@@ -3,11 +3,32 @@
 // `AppError`, whatever the shape that came over the bridge.
 
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AccountSetup } from './bindings/AccountSetup';
 import type { AccountSummary } from './bindings/AccountSummary';
+import type { Action } from './bindings/Action';
+import type { AllowRemote } from './bindings/AllowRemote';
 import type { AppError } from './bindings/AppError';
+import type { Calendar } from './bindings/Calendar';
+import type { DraftInput } from './bindings/DraftInput';
+import type { Envelope } from './bindings/Envelope';
 import type { ErrorKind } from './bindings/ErrorKind';
+import type { Event } from './bindings/Event';
+import type { EventInput } from './bindings/EventInput';
+import type { FlushReport } from './bindings/FlushReport';
 import type { Folder } from './bindings/Folder';
+import type { Identity } from './bindings/Identity';
+import type { InvitationAnswer } from './bindings/InvitationAnswer';
 import type { Lang } from './bindings/Lang';
+import type { Message } from './bindings/Message';
+import type { Occurrence } from './bindings/Occurrence';
+import type { OutboxItem } from './bindings/OutboxItem';
+import type { Progress } from './bindings/Progress';
+import type { Responded } from './bindings/Responded';
+import type { SearchHit } from './bindings/SearchHit';
+import type { SearchRequest } from './bindings/SearchRequest';
+import type { SendOutcome } from './bindings/SendOutcome';
+import type { SyncReport } from './bindings/SyncReport';
 
 // A record, not a list: the type check fails when the Rust side adds a kind missing here.
 const ERROR_KINDS: Record<ErrorKind, true> = {
@@ -89,4 +110,102 @@ export function refreshFolders(account: string): Promise<Folder[]> {
  * English). */
 export function uiLanguage(): Promise<Lang> {
   return call<Lang>('ui_language');
+}
+
+/** Adds (or replaces) an account after checking its login; with `remember`, the password goes
+ * to the OS keyring. The password is not kept on this side. */
+export function addAccount(setup: AccountSetup, password: string, remember: boolean): Promise<AccountSummary> {
+  return call<AccountSummary>('add_account', { setup, password, remember });
+}
+
+/** A page of a folder's messages from the cache, newest first. */
+export function listMessages(account: string, folder: string, offset: number, limit: number): Promise<Envelope[]> {
+  return call<Envelope[]>('list_messages', { account, folder, offset, limit });
+}
+
+/** A message, remote content blocked unless allowed this once or by the allow-list. */
+export function readMessage(account: string, folder: string, uid: number, allowRemoteOnce = false): Promise<Message> {
+  return call<Message>('read_message', { account, folder, uid, allowRemoteOnce });
+}
+
+/** Allows remote content from now on, for a sender or a message (by Message-ID). */
+export function allowRemote(account: string, what: AllowRemote): Promise<void> {
+  return call<void>('allow_remote', { account, what });
+}
+
+/** Flags, moves, copies or deletes messages (queued, sent to the server when it answers). */
+export function act(account: string, action: Action): Promise<void> {
+  return call<void>('act', { account, action });
+}
+
+/** Searches an account's messages (the local index; the server too with `server`). */
+export function search(account: string, request: SearchRequest): Promise<SearchHit[]> {
+  return call<SearchHit[]>('search', { account, request });
+}
+
+/** Syncs an account; its progress comes through `onSyncProgress`. */
+export function syncAccount(account: string): Promise<SyncReport> {
+  return call<SyncReport>('sync_account', { account });
+}
+
+/** Sends a message (queued in the outbox first, so it leaves even after a failure). */
+export function send(account: string, draft: DraftInput): Promise<SendOutcome> {
+  return call<SendOutcome>('send', { account, draft });
+}
+
+/** The messages waiting to leave, of one account or all. */
+export function outbox(account: string | null = null): Promise<OutboxItem[]> {
+  return call<OutboxItem[]>('outbox', { account });
+}
+
+/** Sends what the outbox holds for an account now. */
+export function flushOutbox(account: string): Promise<FlushReport> {
+  return call<FlushReport>('flush_outbox', { account });
+}
+
+/** The addresses an account can send as. */
+export function identities(account: string): Promise<Identity[]> {
+  return call<Identity[]>('identities', { account });
+}
+
+/** An account's calendars, from the cache. */
+export function calendars(account: string): Promise<Calendar[]> {
+  return call<Calendar[]>('calendars', { account });
+}
+
+/** Occurrences between two local dates (`YYYY-MM-DD`, `to` included), in one calendar or
+ * all. */
+export function events(account: string, from: string, to: string, calendar: string | null = null): Promise<Occurrence[]> {
+  return call<Occurrence[]>('events', { account, from, to, calendar });
+}
+
+/** Creates an event; resolves to its UID. */
+export function addEvent(account: string, calendar: string, event: EventInput): Promise<string> {
+  return call<string>('add_event', { account, calendar, event });
+}
+
+/** Deletes an event, or one occurrence of it (its `recurrence_id`). */
+export function deleteEvent(account: string, uid: string, occurrence: string | null = null): Promise<void> {
+  return call<void>('delete_event', { account, uid, occurrence });
+}
+
+/** Answers the invitation in a message. */
+export function respond(account: string, folder: string, uid: number, answer: InvitationAnswer): Promise<Responded> {
+  return call<Responded>('respond', { account, folder, uid, answer });
+}
+
+async function subscribe<T>(name: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  if (!hasBackend()) return () => {};
+  return listen<T>(name, (event) => handler(event.payload));
+}
+
+/** Calls `handler` with every event of the core (new mail, flags, outbox, reminders, offline);
+ * resolves to the function that stops listening. */
+export function onCoreEvent(handler: (event: Event) => void): Promise<UnlistenFn> {
+  return subscribe<Event>('core-event', handler);
+}
+
+/** Calls `handler` with the progress of every running sync. */
+export function onSyncProgress(handler: (progress: Progress) => void): Promise<UnlistenFn> {
+  return subscribe<Progress>('sync-progress', handler);
 }

@@ -1,0 +1,161 @@
+//! Core events pushed to the window: one `watch` per account, started with the app, each
+//! [`Event`] emitted as the Tauri event `core-event`, and a notification for new mail and
+//! reminders. A watch that fails is logged; the app goes on.
+
+use calame_core::{Event, Lang};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::AppState;
+
+/// The Tauri event that carries each core [`Event`].
+pub const CORE_EVENT: &str = "core-event";
+
+/// Start watching every account of the profile in the background.
+pub fn start(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Ok(calame) = state.calame.as_ref() else {
+        return;
+    };
+    let accounts = match calame.accounts() {
+        Ok(accounts) => accounts,
+        Err(e) => {
+            tracing::error!("no accounts to watch: {e}");
+            return;
+        }
+    };
+    for account in accounts {
+        let email = account.email;
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let watched = email.clone();
+            let result = crate::on_own_runtime(app, move |app| async move {
+                watch(app, watched).await;
+                Ok(())
+            })
+            .await;
+            if let Err(e) = result {
+                tracing::error!("watching {email} could not run: {}", e.message);
+            }
+        });
+    }
+}
+
+async fn watch(app: AppHandle, email: String) {
+    let state = app.state::<AppState>();
+    let Ok(calame) = state.calame.as_ref() else {
+        return;
+    };
+    let lang = state.lang;
+    let result = calame
+        .watch_stored(&email, |event| {
+            if let Some((title, body)) = notification(&event, lang) {
+                if let Err(e) = app.notification().builder().title(title).body(body).show() {
+                    tracing::warn!("notification not shown: {e}");
+                }
+            }
+            if let Err(e) = app.emit(CORE_EVENT, &event) {
+                tracing::warn!("core event not delivered: {e}");
+            }
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!("watching {email} stopped: {e}");
+    }
+}
+
+/// The title and text of the notification an event deserves, if any.
+fn notification(event: &Event, lang: Lang) -> Option<(String, String)> {
+    match event {
+        Event::NewMail {
+            account,
+            folder,
+            from,
+            subject,
+            ..
+        } => {
+            let who = from.as_ref().map(|a| {
+                a.name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| a.email.clone())
+            });
+            let (title, unknown, no_subject) = match lang {
+                Lang::Fr => ("Nouveau message", "Expéditeur inconnu", "(sans objet)"),
+                Lang::En => ("New message", "Unknown sender", "(no subject)"),
+            };
+            let subject = subject.as_deref().filter(|s| !s.is_empty()).unwrap_or(no_subject);
+            Some((
+                format!("{title} — {account} ({folder})"),
+                format!("{}{}{subject}", who.as_deref().unwrap_or(unknown), separator(lang)),
+            ))
+        }
+        Event::Reminder { summary, start, .. } => {
+            let (title, untitled, at) = match lang {
+                Lang::Fr => ("Rappel", "(sans titre)", "à"),
+                Lang::En => ("Reminder", "(untitled)", "at"),
+            };
+            let summary = summary.as_deref().filter(|s| !s.is_empty()).unwrap_or(untitled);
+            Some((title.to_owned(), format!("{summary} {at} {}", when(start))))
+        }
+        _ => None,
+    }
+}
+
+/// French puts a space before the colon; English does not.
+fn separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => " : ",
+        Lang::En => ": ",
+    }
+}
+
+/// `2027-03-15T09:00:00+01:00` → `2027-03-15 09:00`; an all-day date as it is.
+fn when(start: &str) -> String {
+    match chrono_like(start) {
+        Some((date, time)) => format!("{date} {time}"),
+        None => start.to_owned(),
+    }
+}
+
+fn chrono_like(start: &str) -> Option<(&str, &str)> {
+    let (date, rest) = start.split_once('T')?;
+    let time = rest.get(..5)?;
+    Some((date, time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calame_core::Address;
+
+    #[test]
+    fn new_mail_and_reminders_notify_in_french_by_default() {
+        let mail = Event::NewMail {
+            account: "alice@mairie.fr".into(),
+            folder: "INBOX".into(),
+            uid: 7,
+            from: Some(Address {
+                name: Some("Bob".into()),
+                email: "bob@mairie.fr".into(),
+            }),
+            subject: Some("Réunion".into()),
+        };
+        let (title, body) = notification(&mail, Lang::Fr).unwrap();
+        assert_eq!(title, "Nouveau message — alice@mairie.fr (INBOX)");
+        assert_eq!(body, "Bob : Réunion");
+        let (_, body) = notification(&mail, Lang::En).unwrap();
+        assert_eq!(body, "Bob: Réunion");
+        let reminder = Event::Reminder {
+            account: "alice@mairie.fr".into(),
+            uid: "u1".into(),
+            summary: Some("Conseil".into()),
+            start: "2027-03-15T18:00:00+01:00".into(),
+        };
+        assert_eq!(
+            notification(&reminder, Lang::Fr).unwrap(),
+            ("Rappel".to_owned(), "Conseil à 2027-03-15 18:00".to_owned())
+        );
+        assert!(notification(&Event::Ready, Lang::Fr).is_none());
+    }
+}

@@ -3,7 +3,7 @@
 /**
  * What a calendar sync did.
  */
-export type CalendarSync = { calendars: number, objects_new: bigint, objects_changed: bigint, objects_removed: bigint, 
+export type CalendarSync = { calendars: number, objects_new: number, objects_changed: number, objects_removed: number, 
 /**
  * HTTP round trips, discovery included.
  */

@@ -8,8 +8,8 @@ export type Progress = { account: string,
 /**
  * The folder's name as `folders` shows it.
  */
-folder: string, stage: Stage, done: bigint, 
+folder: string, stage: Stage, done: number, 
 /**
  * What the server announced (an upper bound on a resync).
  */
-total: bigint, };
+total: number, };

@@ -3,12 +3,12 @@
 /**
  * What a sync did (`calame sync --json`).
  */
-export type SyncReport = { folders: number, messages_new: bigint, messages_changed: bigint, messages_gone: bigint, events: bigint, 
+export type SyncReport = { folders: number, messages_new: number, messages_changed: number, messages_gone: number, events: number, 
 /**
  * HTTP requests the calendars' sync took (one per calendar when nothing changed).
  */
-calendar_requests: number, seconds: number, bytes_in: bigint, 
+calendar_requests: number, seconds: number, bytes_in: number, 
 /**
  * Message bodies fetched for offline reading (by the [`Bodies`] policy).
  */
-bodies_fetched: bigint, };
+bodies_fetched: number, };

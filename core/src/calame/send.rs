@@ -224,7 +224,10 @@ impl Calame {
                 state: State::Unconfirmed,
                 last_error,
                 ..
-            }) => return Err(Error::network(message_id, last_error.unwrap_or_default())),
+            }) => {
+                let host = account.smtp.as_ref().map_or_else(|| account.email.clone(), |e| e.host.clone());
+                return Err(Error::network(&host, last_error.unwrap_or_default()));
+            }
             Some(_) => {}
         }
         Ok(outcome)

@@ -17,6 +17,7 @@ describe('App', () => {
     invoke.mockReset();
   });
   afterEach(() => {
+    vi.restoreAllMocks();
     delete internals.__TAURI_INTERNALS__;
   });
 
@@ -71,5 +72,48 @@ describe('App', () => {
     expect(demandes.getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('heading', { name: 'Demandes', level: 2 })).toBeTruthy();
     expect(screen.getByText('accueil · 90 messages · 4 non lus')).toBeTruthy();
+  });
+
+  it('shows the messages of the selected folder, and the message selected in the list', async () => {
+    internals.__TAURI_INTERNALS__ = {};
+    const inbox = DOVECOT_LIKE.find((f) => f.name === 'INBOX')!;
+    // jsdom lays nothing out: give the list a viewport, or it would show no row.
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(560);
+    invoke.mockImplementation(async (cmd: string, args?: Record<string, unknown>) => {
+      if (cmd === 'ui_language') return 'fr';
+      if (cmd === 'accounts') return [account];
+      if (cmd === 'folders' || cmd === 'refresh_folders') return DOVECOT_LIKE;
+      if (cmd === 'list_messages') {
+        return (args?.offset as number) > 0
+          ? []
+          : [
+              {
+                uid: 7, date: null, from: { name: 'Mairie', email: 'contact@mairie-exemple.fr' }, to: [], cc: [],
+                subject: 'Conseil municipal', flags: [], size: 10, has_attachments: false, message_id: null,
+                in_reply_to: null, references: [], thread_id: null,
+              },
+            ];
+      }
+      if (cmd === 'read_message') {
+        return {
+          headers: {
+            from: [{ name: 'Mairie', email: 'contact@mairie-exemple.fr' }], to: [], cc: [], reply_to: [], sender: null,
+            subject: 'Conseil municipal', date: null, message_id: null, in_reply_to: [], references: [],
+          },
+          text: 'Ordre du jour', html: null, blocked: [], remote_allowed: null, attachments: [], invitation: null,
+          truncated: false,
+        };
+      }
+      throw { kind: 'not_found', message: cmd };
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('treeitem', { name: 'Boîte de réception 12 non lus' }));
+    expect(invoke).toHaveBeenCalledWith('list_messages', { account: ACCOUNT, folder: inbox.name, offset: 0, limit: 100 });
+    const row = await screen.findByRole('option', { name: 'Mairie Non lu Conseil municipal' });
+    expect(screen.getByRole('listbox', { name: 'Boîte de réception' })).toBeTruthy();
+    await fireEvent.click(row);
+    expect(await screen.findByRole('heading', { name: 'Conseil municipal', level: 2 })).toBeTruthy();
+    expect(screen.getByText('Ordre du jour').tagName).toBe('PRE');
+    expect(invoke).toHaveBeenCalledWith('read_message', { account: ACCOUNT, folder: 'INBOX', uid: 7, allowRemoteOnce: false });
   });
 });

@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+
+const invoke = vi.hoisted(() => vi.fn());
+vi.mock('@tauri-apps/api/core', () => ({ invoke }));
+
+import Reader from './Reader.svelte';
+import type { Message } from '../bindings/Message';
+import { fileSize } from '../format';
+import { lang } from '../i18n';
+import { ACCOUNT } from '../testing/fixtures';
+
+const internals = window as unknown as Record<string, unknown>;
+const props = { account: ACCOUNT, folder: 'INBOX', uid: 42 };
+
+function message(partial: Partial<Message> = {}): Message {
+  return {
+    headers: {
+      from: [{ name: 'Lettre du Parc', email: 'info@parc-exemple.fr' }],
+      to: [{ name: null, email: ACCOUNT }],
+      cc: [],
+      reply_to: [],
+      sender: null,
+      subject: 'Programme de printemps',
+      date: '2027-03-15T09:00:00+01:00',
+      message_id: 'abc@parc-exemple.fr',
+      in_reply_to: [],
+      references: [],
+    },
+    text: 'Bonjour,\nvoici le programme.',
+    html: '<p id="corps">Bonjour, <b>voici</b> le programme.</p>',
+    blocked: [],
+    remote_allowed: null,
+    attachments: [],
+    invitation: null,
+    truncated: false,
+    ...partial,
+  };
+}
+
+function reads(): unknown[][] {
+  return invoke.mock.calls.filter(([cmd]) => cmd === 'read_message');
+}
+
+describe('Reader', () => {
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    internals.__TAURI_INTERNALS__ = {};
+  });
+  afterEach(() => {
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  it('shows the headers and puts the HTML in a fully sandboxed iframe, never in the page', async () => {
+    invoke.mockResolvedValue(message());
+    render(Reader, props);
+    expect(await screen.findByRole('heading', { name: 'Programme de printemps' })).toBeTruthy();
+    expect(screen.getByText('Lettre du Parc <info@parc-exemple.fr>')).toBeTruthy();
+    expect(screen.getByText(ACCOUNT)).toBeTruthy();
+    expect(screen.getByText('lundi 15 mars 2027 à', { exact: false })).toBeTruthy();
+    const frame = screen.getByTitle('Contenu du message') as HTMLIFrameElement;
+    expect(frame.tagName).toBe('IFRAME');
+    expect(frame.getAttribute('sandbox')).toBe('');
+    expect(frame.getAttribute('srcdoc')).toContain('<p id="corps">Bonjour, <b>voici</b> le programme.</p>');
+    expect(frame.getAttribute('srcdoc')).toContain("default-src 'none'; img-src data: cid:;");
+    expect(document.getElementById('corps')).toBeNull();
+    expect(document.body.textContent).not.toContain('voici le programme');
+    expect(reads()).toEqual([['read_message', { account: ACCOUNT, folder: 'INBOX', uid: 42, allowRemoteOnce: false }]]);
+    expect(screen.queryByText('Images distantes bloquées')).toBeNull();
+  });
+
+  it('shows the text in a <pre> when there is no HTML', async () => {
+    invoke.mockResolvedValue(message({ html: null }));
+    render(Reader, props);
+    const pre = await screen.findByText(/voici le programme\./);
+    expect(pre.tagName).toBe('PRE');
+    expect(pre.textContent).toBe('Bonjour,\nvoici le programme.');
+    expect(document.querySelector('iframe')).toBeNull();
+  });
+
+  it('offers to show blocked remote images this once', async () => {
+    invoke.mockResolvedValueOnce(message({ blocked: ['https://pistage.exemple.com/p.gif'] }));
+    invoke.mockResolvedValueOnce(message({ remote_allowed: 'once' }));
+    render(Reader, props);
+    const banner = await screen.findByRole('region', { name: 'Images distantes bloquées' });
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Afficher cette fois' }));
+    await vi.waitFor(() => expect(screen.queryByText('Images distantes bloquées')).toBeNull());
+    expect(reads()).toEqual([
+      ['read_message', { account: ACCOUNT, folder: 'INBOX', uid: 42, allowRemoteOnce: false }],
+      ['read_message', { account: ACCOUNT, folder: 'INBOX', uid: 42, allowRemoteOnce: true }],
+    ]);
+    expect(invoke).not.toHaveBeenCalledWith('allow_remote', expect.anything());
+    expect(screen.getByTitle('Contenu du message').getAttribute('srcdoc')).toContain('img-src data: cid: https: http:;');
+  });
+
+  it('allows a sender for good, then reloads the message', async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'allow_remote') return null;
+      const allowed = invoke.mock.calls.some(([c]) => c === 'allow_remote');
+      return allowed ? message({ remote_allowed: 'sender' }) : message({ blocked: ['https://pistage.exemple.com/p.gif'] });
+    });
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Toujours pour cet expéditeur' }));
+    await vi.waitFor(() => expect(screen.queryByText('Images distantes bloquées')).toBeNull());
+    expect(invoke.mock.calls).toEqual([
+      ['read_message', { account: ACCOUNT, folder: 'INBOX', uid: 42, allowRemoteOnce: false }],
+      ['allow_remote', { account: ACCOUNT, what: { sender: 'info@parc-exemple.fr' } }],
+      ['read_message', { account: ACCOUNT, folder: 'INBOX', uid: 42, allowRemoteOnce: false }],
+    ]);
+  });
+
+  it('lists the attachments with their size in French units', async () => {
+    invoke.mockResolvedValue(
+      message({
+        attachments: [
+          { part: '2', name: 'programme.pdf', mime: 'application/pdf', size: 1_572_864, content_id: null, inline: false },
+          { part: '3', name: null, mime: 'text/calendar', size: 512, content_id: null, inline: false },
+        ],
+      }),
+    );
+    render(Reader, props);
+    const list = await screen.findByRole('region', { name: 'Pièces jointes' });
+    const items = within(list).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+    expect(items).toEqual(['programme.pdf 1,5 Mo', 'Pièce jointe sans nom 512 octets']);
+  });
+
+  it('says why a message could not be shown', async () => {
+    invoke.mockRejectedValue({ kind: 'offline', message: '' });
+    render(Reader, props);
+    expect((await screen.findByRole('alert')).textContent).toBe('Impossible d’afficher ce message : Vous êtes hors ligne');
+  });
+});
+
+describe('fileSize', () => {
+  it('writes sizes in French units', () => {
+    // French puts a no-break space before a unit written out, a narrow one before an abbreviated
+    // unit and between thousands.
+    expect(fileSize(0)).toBe('0\u00a0octet');
+    expect(fileSize(1023)).toBe('1\u202f023\u00a0octets');
+    expect(fileSize(1024)).toBe('1\u202fko');
+    expect(fileSize(1_572_864)).toBe('1,5\u202fMo');
+    expect(fileSize(15_360)).toBe('15\u202fko');
+    expect(fileSize(3 * 1024 ** 3)).toBe('3\u202fGo');
+  });
+});

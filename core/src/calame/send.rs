@@ -225,7 +225,10 @@ impl Calame {
                 last_error,
                 ..
             }) => {
-                let host = account.smtp.as_ref().map_or_else(|| account.email.clone(), |e| e.host.clone());
+                let host = account
+                    .smtp
+                    .as_ref()
+                    .map_or_else(|| account.email.clone(), |e| e.host.clone());
                 return Err(Error::network(&host, last_error.unwrap_or_default()));
             }
             Some(_) => {}

@@ -4,6 +4,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
 
+import { flushSync } from 'svelte';
 import MessageList from './MessageList.svelte';
 import type { Envelope } from '../bindings/Envelope';
 import { listDate } from '../format';
@@ -161,6 +162,91 @@ describe('MessageList', () => {
       'textContent',
       'Impossible de charger les messages : Erreur du stockage local',
     );
+  });
+});
+
+describe('MessageList, flags and live changes', () => {
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    internals.__TAURI_INTERNALS__ = {};
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(560);
+    vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(400);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  /** Serves `rows` (a list the test may change) and answers `act` with `actResult`. */
+  function serveRows(rows: { current: Envelope[] }, actResult: () => Promise<unknown>): void {
+    invoke.mockImplementation(async (cmd: string, args: { offset: number; limit: number }) => {
+      if (cmd === 'act') return actResult();
+      if (cmd !== 'list_messages') throw { kind: 'not_found', message: cmd };
+      return rows.current.slice(args.offset, args.offset + args.limit);
+    });
+  }
+
+  function acts(): unknown[][] {
+    return invoke.mock.calls.filter(([cmd]) => cmd === 'act');
+  }
+
+  it('marks an unread message read when it opens, once, without waiting for the server', async () => {
+    let answer: (value: null) => void = () => {};
+    serveRows({ current: [0, 1, 2, 3].map(envelope) }, () => new Promise((resolve) => (answer = resolve)));
+    render(MessageList, { ...props, total: 4 });
+    const row = await screen.findByRole('option', { name: 'Expéditeur 2 Non lu 15:05 Objet 2' });
+    expect(row.classList.contains('unread')).toBe(true);
+    await fireEvent.click(row);
+    const read = screen.getByRole('option', { name: 'Expéditeur 2 15:05 Objet 2' });
+    expect(read.classList.contains('unread')).toBe(false);
+    expect(acts()).toEqual([
+      ['act', { account: ACCOUNT, action: { action: 'flag', folder: 'INBOX', uids: [TOTAL - 2], add: ['\\Seen'], remove: [] } }],
+    ]);
+    answer(null);
+    await fireEvent.click(read);
+    await fireEvent.keyDown(screen.getByRole('listbox'), { key: 'Enter' });
+    expect(acts()).toHaveLength(1);
+    // A message already read is not flagged again.
+    await fireEvent.click(screen.getByRole('option', { name: /Objet 0/ }));
+    expect(acts()).toHaveLength(1);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('puts the row back to unread and says why when the core refuses', async () => {
+    serveRows({ current: [0, 1, 2].map(envelope) }, async () => {
+      throw { kind: 'offline', message: '' };
+    });
+    render(MessageList, { ...props, total: 3 });
+    await fireEvent.click(await screen.findByRole('option', { name: /Objet 2/ }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Impossible de marquer le message comme lu : Vous êtes hors ligne',
+    );
+    const row = screen.getByRole('option', { name: 'Expéditeur 2 Non lu 15:05 Objet 2' });
+    expect(row.classList.contains('unread')).toBe(true);
+  });
+
+  it('reloads for new mail, changes flags and drops expunged messages when told', async () => {
+    const rows = { current: [0, 1, 2].map(envelope) };
+    serveRows(rows, async () => null);
+    const { component } = render(MessageList, { ...props, total: 3 });
+    await screen.findByRole('option', { name: /Objet 0/ });
+    const subjects = () => screen.getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
+
+    rows.current = [{ ...envelope(0), uid: TOTAL + 1, subject: 'Nouveau' }, ...rows.current];
+    component.reload(1);
+    await waitFor(() => expect(subjects()).toEqual(['Nouveau', 'Objet 0', 'Objet 1', 'Objet 2']));
+    expect(screen.getAllByRole('option')[0]!.getAttribute('aria-setsize')).toBe('4');
+
+    flushSync(() => component.setFlags(TOTAL - 2, ['\\Seen', '\\Flagged']));
+    expect(screen.getByRole('option', { name: 'Expéditeur 2 Suivi 15:05 Objet 2' }).classList.contains('unread')).toBe(
+      false,
+    );
+
+    rows.current = rows.current.filter((e) => e.uid !== TOTAL - 1);
+    component.remove(TOTAL - 1);
+    await waitFor(() => expect(subjects()).toEqual(['Nouveau', 'Objet 0', 'Objet 2']));
+    expect(screen.getAllByRole('option')[0]!.getAttribute('aria-setsize')).toBe('3');
   });
 });
 

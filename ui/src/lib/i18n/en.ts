@@ -71,6 +71,7 @@ export const en: Record<MessageKey, string> = {
   'list.unread': 'Unread',
   'list.flagged': 'Flagged',
   'list.attachment': 'Attachment',
+  'list.markReadFailed': 'Could not mark the message as read: {reason}',
 
   'reader.loading': 'Loading the message…',
   'reader.failed': 'Could not show this message: {reason}',

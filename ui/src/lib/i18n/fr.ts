@@ -72,6 +72,7 @@ export const fr = {
   'list.unread': 'Non lu',
   'list.flagged': 'Suivi',
   'list.attachment': 'Pièce jointe',
+  'list.markReadFailed': 'Impossible de marquer le message comme lu : {reason}',
 
   'reader.loading': 'Chargement du message…',
   'reader.failed': 'Impossible d’afficher ce message : {reason}',

@@ -1,10 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
+const events = vi.hoisted(() => ({
+  handlers: [] as ((event: { payload: unknown }) => void)[],
+  unlisten: vi.fn(),
+}));
+const listen = vi.hoisted(() =>
+  vi.fn(async (_name: string, handler: (event: { payload: unknown }) => void) => {
+    events.handlers.push(handler);
+    return events.unlisten;
+  }),
+);
+vi.mock('@tauri-apps/api/event', () => ({ listen }));
 
+import { flushSync } from 'svelte';
 import App from './App.svelte';
+import type { Envelope } from './lib/bindings/Envelope';
+import type { Event as CoreEvent } from './lib/bindings/Event';
 import { lang } from './lib/i18n';
 import { ACCOUNT, DOVECOT_LIKE } from './lib/testing/fixtures';
 
@@ -15,6 +29,9 @@ describe('App', () => {
   beforeEach(() => {
     lang.set('fr');
     invoke.mockReset();
+    listen.mockClear();
+    events.handlers = [];
+    events.unlisten.mockReset();
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -115,5 +132,96 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { name: 'Conseil municipal', level: 2 })).toBeTruthy();
     expect(screen.getByText('Ordre du jour').tagName).toBe('PRE');
     expect(invoke).toHaveBeenCalledWith('read_message', { account: ACCOUNT, folder: 'INBOX', uid: 7, allowRemoteOnce: false });
+    expect(invoke.mock.calls.filter(([cmd]) => cmd === 'act')).toEqual([
+      ['act', { account: ACCOUNT, action: { action: 'flag', folder: 'INBOX', uids: [7], add: ['\\Seen'], remove: [] } }],
+    ]);
+  });
+});
+
+function row(uid: number, subject: string, flags: string[] = []): Envelope {
+  return {
+    uid, date: null, from: { name: 'Mairie', email: 'contact@mairie-exemple.fr' }, to: [], cc: [], subject, flags,
+    size: 10, has_attachments: false, message_id: null, in_reply_to: null, references: [], thread_id: null,
+  };
+}
+
+describe('App, live updates', () => {
+  let inbox: Envelope[];
+
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    listen.mockClear();
+    events.handlers = [];
+    events.unlisten.mockReset();
+    internals.__TAURI_INTERNALS__ = {};
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(560);
+    inbox = [row(7, 'Conseil municipal'), row(6, 'Marché', ['\\Seen'])];
+    invoke.mockImplementation(async (cmd: string, args?: Record<string, unknown>) => {
+      if (cmd === 'ui_language') return 'fr';
+      if (cmd === 'accounts') return [account];
+      if (cmd === 'folders' || cmd === 'refresh_folders') return DOVECOT_LIKE;
+      if (cmd === 'list_messages') return (args?.offset as number) > 0 ? [] : inbox;
+      throw { kind: 'not_found', message: cmd };
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  function emit(event: CoreEvent): void {
+    flushSync(() => events.handlers.forEach((handler) => handler({ payload: event })));
+  }
+
+  const subjects = () => screen.getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
+  const listCalls = () => invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages').length;
+
+  async function openInbox(): Promise<void> {
+    await fireEvent.click(await screen.findByRole('treeitem', { name: 'Boîte de réception 12 non lus' }));
+    await screen.findByRole('option', { name: 'Mairie Non lu Conseil municipal' });
+  }
+
+  it('listens to the core once, and stops when the window goes', async () => {
+    const { unmount } = render(App);
+    await openInbox();
+    expect(listen).toHaveBeenCalledTimes(1);
+    expect(listen.mock.calls[0]![0]).toBe('core-event');
+    expect(events.unlisten).not.toHaveBeenCalled();
+    unmount();
+    expect(events.unlisten).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows new mail at the top of the folder shown', async () => {
+    render(App);
+    await openInbox();
+    inbox = [row(8, 'Arrêté du maire'), ...inbox];
+    emit({ event: 'new_mail', account: ACCOUNT, folder: 'INBOX', uid: 8, from: null, subject: 'Arrêté du maire' });
+    await waitFor(() => expect(subjects()).toEqual(['Arrêté du maire', 'Conseil municipal', 'Marché']));
+  });
+
+  it('follows flag changes and expunged messages of the folder shown', async () => {
+    render(App);
+    await openInbox();
+    emit({ event: 'flags_changed', account: ACCOUNT, folder: 'INBOX', uid: 7, flags: ['\\Seen'] });
+    expect(screen.getByRole('option', { name: 'Mairie Conseil municipal' }).classList.contains('unread')).toBe(false);
+    inbox = inbox.filter((e) => e.uid !== 6);
+    emit({ event: 'expunged', account: ACCOUNT, folder: 'INBOX', uid: 6 });
+    await waitFor(() => expect(subjects()).toEqual(['Conseil municipal']));
+  });
+
+  it('ignores the events of other folders and accounts', async () => {
+    render(App);
+    await openInbox();
+    const before = listCalls();
+    inbox = [row(8, 'Ailleurs'), row(7, 'Conseil municipal')];
+    emit({ event: 'new_mail', account: ACCOUNT, folder: 'Trash', uid: 8, from: null, subject: null });
+    emit({ event: 'new_mail', account: 'autre@exemple.fr', folder: 'INBOX', uid: 8, from: null, subject: null });
+    emit({ event: 'flags_changed', account: ACCOUNT, folder: 'Sent', uid: 7, flags: ['\\Seen'] });
+    emit({ event: 'expunged', account: 'autre@exemple.fr', folder: 'INBOX', uid: 6 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listCalls()).toBe(before);
+    expect(subjects()).toEqual(['Conseil municipal', 'Marché']);
+    expect(screen.getByRole('option', { name: 'Mairie Non lu Conseil municipal' }).classList.contains('unread')).toBe(true);
   });
 });

@@ -34,7 +34,7 @@ mod itip;
 mod model;
 mod read;
 pub mod recur;
-mod value;
+pub(crate) mod value;
 mod write;
 pub mod zone;
 

@@ -1,7 +1,6 @@
 //! iMIP invitations (RFC 6047): the METHOD and the first VEVENT of an iCalendar text (RFC 5545),
 //! read by hand, tolerant of folding, missing fields and odd time zone names, and bounded.
 
-use std::str::FromStr;
 
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -211,7 +210,7 @@ impl Time {
             None => (v, false),
         };
         let at = NaiveDateTime::parse_from_str(local, "%Y%m%dT%H%M%S").ok()?;
-        Some(match (utc, prop.param("TZID").and_then(zone)) {
+        Some(match (utc, prop.param("TZID").and_then(crate::calendar::zone::iana)) {
             (true, _) => Time::Utc(at),
             (false, Some(tz)) => Time::Zoned(at, tz),
             (false, None) => Time::Floating(at),
@@ -246,75 +245,7 @@ impl Time {
     }
 }
 
-/// An IANA zone from a TZID as senders write it: `Europe/Paris`, `/mozilla.org/…/Europe/Paris`,
-/// or a Windows name (Outlook, Exchange).
-fn zone(tzid: &str) -> Option<Tz> {
-    let tzid = tzid.trim().trim_matches('"');
-    if let Ok(tz) = Tz::from_str(tzid) {
-        return Some(tz);
-    }
-    let from_suffix = tzid
-        .match_indices('/')
-        .filter_map(|(i, _)| tzid.get(i + 1..))
-        .find_map(|rest| Tz::from_str(rest).ok());
-    from_suffix.or_else(|| windows_zone(tzid))
-}
-
-/// The Windows zone names Outlook puts in TZID, for the zones a French town hall meets.
-fn windows_zone(name: &str) -> Option<Tz> {
-    let iana = match name {
-        "Romance Standard Time" => "Europe/Paris",
-        "W. Europe Standard Time" => "Europe/Berlin",
-        "Central Europe Standard Time" => "Europe/Budapest",
-        "Central European Standard Time" => "Europe/Warsaw",
-        "GMT Standard Time" => "Europe/London",
-        "Greenwich Standard Time" => "Atlantic/Reykjavik",
-        "E. Europe Standard Time" => "Europe/Chisinau",
-        "FLE Standard Time" => "Europe/Kiev",
-        "GTB Standard Time" => "Europe/Bucharest",
-        "Morocco Standard Time" => "Africa/Casablanca",
-        "W. Central Africa Standard Time" => "Africa/Lagos",
-        "Reunion Standard Time" | "Mauritius Standard Time" => "Indian/Mauritius",
-        "SA Western Standard Time" => "America/La_Paz",
-        "SA Eastern Standard Time" => "America/Cayenne",
-        "Eastern Standard Time" => "America/New_York",
-        "Pacific Standard Time" => "America/Los_Angeles",
-        "UTC" | "Coordinated Universal Time" => "UTC",
-        _ => return None,
-    };
-    Tz::from_str(iana).ok()
-}
-
-/// An RFC 5545 duration (`PT1H30M`, `P1D`, `-P1W`).
+/// An RFC 5545 duration (`PT1H30M`, `P1D`, `-P1W`), as an exact length.
 fn duration(value: &str) -> Option<Duration> {
-    let v = value.trim();
-    let (negative, v) = match v.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, v.strip_prefix('+').unwrap_or(v)),
-    };
-    let mut rest = v.strip_prefix(['P', 'p'])?;
-    let mut seconds: i64 = 0;
-    let mut in_time = false;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix(['T', 't']) {
-            in_time = true;
-            rest = r;
-            continue;
-        }
-        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
-        let n: i64 = rest.get(..digits)?.parse().ok()?;
-        let unit = rest.get(digits..)?.chars().next()?.to_ascii_uppercase();
-        let scale = match (unit, in_time) {
-            ('W', false) => 7 * 86_400,
-            ('D', false) => 86_400,
-            ('H', true) => 3600,
-            ('M', true) => 60,
-            ('S', true) => 1,
-            _ => return None,
-        };
-        seconds = seconds.checked_add(n.checked_mul(scale)?)?;
-        rest = rest.get(digits + 1..)?;
-    }
-    let d = Duration::try_seconds(seconds)?;
-    Some(if negative { -d } else { d })
+    crate::calendar::value::Duration::parse(value).map(|d| d.exact())
 }

@@ -782,8 +782,26 @@ fn calame_add_account(
     profile: &Path,
     work: &Path,
 ) -> Result<Sample> {
+    let t = calame_account_add(calame, info, user, profile, work, &[])?;
+    Ok(Sample {
+        wall: Some(t.wall),
+        rss_kib: Some(t.rss_kib),
+        ..Sample::default()
+    })
+}
+
+/// `calame --profile DIR account add USER --imap … --tls implicit --trust-cert SHA [EXTRA..]`,
+/// timed.
+fn calame_account_add(
+    calame: &Path,
+    info: &StackInfo,
+    user: &calame_testkit::User,
+    profile: &Path,
+    work: &Path,
+    extra: &[&str],
+) -> Result<Timed> {
     let imap = format!("{}:{}", info.host, info.imaps_port);
-    let args = os_args(&[
+    let mut args = os_args(&[
         &"--profile",
         &profile,
         &"account",
@@ -798,12 +816,8 @@ fn calame_add_account(
         &"--trust-cert",
         &info.cert_sha256,
     ]);
-    let t = timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)?;
-    Ok(Sample {
-        wall: Some(t.wall),
-        rss_kib: Some(t.rss_kib),
-        ..Sample::default()
-    })
+    args.extend(extra.iter().map(OsString::from));
+    timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)
 }
 
 /// `calame --profile DIR sync --folder INBOX --json [EXTRA..]`, timed.

@@ -1,7 +1,6 @@
 //! iMIP invitations (RFC 6047): the METHOD and the first VEVENT of an iCalendar text (RFC 5545),
 //! read by hand, tolerant of folding, missing fields and odd time zone names, and bounded.
 
-
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 

@@ -20,7 +20,8 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::{
-    build_calame, fmt_ratio, fmt_rss, fmt_seconds, os_args, ratio, reexec_release, step, timed_process, verdict,
+    build_calame, calame_account_add, fmt_ratio, fmt_rss, fmt_seconds, os_args, ratio, reexec_release, step,
+    timed_process, verdict,
 };
 use crate::setup;
 
@@ -122,7 +123,14 @@ fn measure(stack: &Stack, calame: &Path, work: &Path, args: &CalendarBenchArgs) 
         step(&format!("run {} of {}", n + 1, args.runs));
         let mut run = Run::default();
         let profile = work.join(format!("calame-{n}"));
-        let t = calame_add(calame, stack, &user, &profile, work)?;
+        let t = calame_account_add(
+            calame,
+            &stack.info,
+            &user,
+            &profile,
+            work,
+            &["--caldav", &stack.info.caldav_url],
+        )?;
         run.calame_add = (t.wall, t.rss_kib);
         let (t, first) = calame_sync(calame, &user, &profile, work)?;
         if first.events != args.events {
@@ -212,29 +220,6 @@ fn seed(dir: &Path, count: u64) -> Result<u64> {
         total += ics.len() as u64;
     }
     Ok(total)
-}
-
-fn calame_add(calame: &Path, stack: &Stack, user: &User, profile: &Path, work: &Path) -> Result<super::Timed> {
-    let info = &stack.info;
-    let imap = format!("{}:{}", info.host, info.imaps_port);
-    let args = os_args(&[
-        &"--profile",
-        &profile,
-        &"account",
-        &"add",
-        &user.email,
-        &"--login",
-        &user.login,
-        &"--imap",
-        &imap,
-        &"--tls",
-        &"implicit",
-        &"--trust-cert",
-        &info.cert_sha256,
-        &"--caldav",
-        &info.caldav_url,
-    ]);
-    timed_process(calame, &args, &[("CALAME_PASSWORD", &user.password)], work)
 }
 
 fn calame_sync(calame: &Path, user: &User, profile: &Path, work: &Path) -> Result<(super::Timed, SyncJson)> {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::envelope::Address;
 use crate::error::{Error, Result};
-use crate::profile::write_atomic;
+use crate::profile::{read_json, read_json_dir, write_atomic, write_json};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,21 +93,12 @@ impl Drafts {
 
     /// Write a record whole (fsync'd, renamed in place).
     pub fn put(&self, record: &Record) -> Result<()> {
-        let path = self.record_path(&record.account, &record.draft_id);
-        let json = serde_json::to_vec_pretty(record).map_err(|e| Error::storage(&path, e))?;
-        write_atomic(&path, &json)
+        write_json(&self.record_path(&record.account, &record.draft_id), record)
     }
 
     /// The record of a draft; an error when it does not read.
     pub fn get(&self, account: &str, draft_id: &str) -> Result<Option<Record>> {
-        let path = self.record_path(account, draft_id);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::storage(&path, format!("unreadable draft record: {e}"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::storage(&path, e)),
-        }
+        read_json(&self.record_path(account, draft_id), "draft record")
     }
 
     /// The message of the version a record names.
@@ -124,24 +115,9 @@ impl Drafts {
 
     /// Every record; those that do not read are returned apart.
     pub fn records(&self) -> Result<Contents> {
-        let mut contents = Contents::default();
-        for entry in fs::read_dir(&self.dir).map_err(|e| Error::storage(&self.dir, e))? {
-            let path = entry.map_err(|e| Error::storage(&self.dir, e))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            match fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice::<Record>(&b).map_err(|e| e.to_string()))
-            {
-                Ok(record) => contents.records.push(record),
-                Err(reason) => contents.damaged.push((path, reason)),
-            }
-        }
-        contents
-            .records
-            .sort_by(|a, b| b.updated.cmp(&a.updated).then(a.draft_id.cmp(&b.draft_id)));
-        Ok(contents)
+        let (mut records, damaged) = read_json_dir::<Record>(&self.dir)?;
+        records.sort_by(|a, b| b.updated.cmp(&a.updated).then(a.draft_id.cmp(&b.draft_id)));
+        Ok(Contents { records, damaged })
     }
 
     /// Mark a draft deleted (its server copies still to be removed): the record becomes a

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
-use crate::profile::write_atomic;
+use crate::profile::{read_json, read_json_dir, write_atomic, write_json};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -129,9 +129,7 @@ impl Outbox {
 
     /// Write a record whole (fsync'd, renamed in place).
     pub fn put(&self, item: &Item) -> Result<()> {
-        let path = self.record_path(&item.message_id);
-        let json = serde_json::to_vec_pretty(item).map_err(|e| Error::storage(&path, e))?;
-        write_atomic(&path, &json)
+        write_json(&self.record_path(&item.message_id), item)
     }
 
     /// The first half of recording `confirming`: the new record written and fsync'd beside
@@ -177,14 +175,7 @@ impl Outbox {
     }
 
     pub fn get(&self, message_id: &str) -> Result<Option<Item>> {
-        let path = self.record_path(message_id);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::storage(&path, format!("unreadable outbox record: {e}"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::storage(&path, e)),
-        }
+        read_json(&self.record_path(message_id), "outbox record")
     }
 
     /// The message's bytes.
@@ -195,21 +186,7 @@ impl Outbox {
 
     /// Every item, oldest first; records that do not read are returned apart.
     pub fn items(&self) -> Result<Contents> {
-        let mut items = Vec::new();
-        let mut damaged = Vec::new();
-        for entry in fs::read_dir(&self.dir).map_err(|e| Error::storage(&self.dir, e))? {
-            let path = entry.map_err(|e| Error::storage(&self.dir, e))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            match fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice::<Item>(&b).map_err(|e| e.to_string()))
-            {
-                Ok(item) => items.push(item),
-                Err(reason) => damaged.push((path, reason)),
-            }
-        }
+        let (mut items, damaged) = read_json_dir::<Item>(&self.dir)?;
         items.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then(a.message_id.cmp(&b.message_id)));
         Ok(Contents { items, damaged })
     }

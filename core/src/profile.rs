@@ -132,6 +132,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Write a JSON record whole ([`write_atomic`]).
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| Error::storage(path, e))?;
+    write_atomic(path, &json)
+}
+
+/// Read a JSON record: `None` when there is none; an error (never `None`) when it does not read.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<Option<T>> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::storage(path, format!("unreadable {what}: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::storage(path, e)),
+    }
+}
+
+/// Records that do not read: (path, reason).
+pub type Damaged = Vec<(PathBuf, String)>;
+
+/// Every `*.json` record of a folder, and apart those that do not read.
+pub fn read_json_dir<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<(Vec<T>, Damaged)> {
+    let mut records = Vec::new();
+    let mut damaged = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::storage(dir, e))? {
+        let path = entry.map_err(|e| Error::storage(dir, e))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        match fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<T>(&b).map_err(|e| e.to_string()))
+        {
+            Ok(record) => records.push(record),
+            Err(reason) => damaged.push((path, reason)),
+        }
+    }
+    Ok((records, damaged))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -271,23 +271,27 @@ impl Calame {
     ) -> Result<SyncReport> {
         let account = self.account(Some(email))?;
         let mut conn = imap::connect(&account, password).await?;
-        let result = self.sync_on(&mut conn, &account, only, bodies, progress).await;
-        conn.logout().await;
-        let mut report = result?;
-        // The calendars too, on a whole sync of an account that has them.
-        if account.caldav.is_some() && only.is_none() {
-            let calendars = self.sync_calendars_with(&account.email, password).await?;
-            report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
-            report.calendar_requests = calendars.requests;
-            report.calendar_problems = calendars.problems;
-            // Then what came by mail for them: replies, updates, cancellations.
-            match self.apply_invitations_with(&account.email, password).await {
-                Ok(applied) => report.calendar_problems.extend(applied.problems),
-                Err(e) if e.kind() == ErrorKind::Network => return Err(e),
-                Err(e) => report.calendar_problems.push(format!("invitations: {e}")),
+        let result = async {
+            let mut report = self.sync_on(&mut conn, &account, only, bodies, progress).await?;
+            // The calendars too, on a whole sync of an account that has them.
+            if account.caldav.is_some() && only.is_none() {
+                let calendars = self.sync_calendars_with(&account.email, password).await?;
+                report.events = calendars.objects_new + calendars.objects_changed + calendars.objects_removed;
+                report.calendar_requests = calendars.requests;
+                report.calendar_problems = calendars.problems;
+                // Then what came by mail for them (replies, updates, cancellations), on the
+                // same IMAP connection.
+                match self.apply_invitations_on(&mut conn, &account, password).await {
+                    Ok(applied) => report.calendar_problems.extend(applied.problems),
+                    Err(e) if e.kind() == ErrorKind::Network => return Err(e),
+                    Err(e) => report.calendar_problems.push(format!("invitations: {e}")),
+                }
             }
+            Ok(report)
         }
-        Ok(report)
+        .await;
+        conn.logout().await;
+        result
     }
 
     /// Replay queued actions, sync, then refresh the folder list. With a cached folder list the
@@ -522,7 +526,13 @@ impl Calame {
         emit: &mut impl FnMut(Event),
     ) -> Result<Option<std::time::SystemTime>> {
         let now = chrono::Utc::now();
-        for r in self.reminders_between(&account.email, *reminded, now)? {
+        let horizon = now + chrono::Duration::from_std(WATCH_IDLE).unwrap_or_default();
+        // One pass over the calendars: what is due now, and when the next one will be.
+        let (due, later): (Vec<_>, Vec<_>) = self
+            .reminders_between(&account.email, *reminded, horizon)?
+            .into_iter()
+            .partition(|r| r.at <= now);
+        for r in due {
             emit(Event::Reminder {
                 account: account.email.clone(),
                 uid: r.uid,
@@ -531,12 +541,7 @@ impl Calame {
             });
         }
         *reminded = now;
-        let horizon = now + chrono::Duration::from_std(WATCH_IDLE).unwrap_or_default();
-        Ok(self
-            .reminders_between(&account.email, now, horizon)?
-            .into_iter()
-            .map(|r| std::time::SystemTime::from(r.at))
-            .min())
+        Ok(later.first().map(|r| std::time::SystemTime::from(r.at)))
     }
 
     /// Send what is due in the outbox. The submission server may be down while IMAP is up:

@@ -183,6 +183,19 @@ impl Calame {
     /// Apply the calendar mails of INBOX to the stored events (see the module's words).
     pub async fn apply_invitations_with(&self, email: &str, password: &Secret<String>) -> Result<InvitationsApplied> {
         let account = self.account(Some(email))?;
+        let mut conn = imap::connect(&account, password).await?;
+        let applied = self.apply_invitations_on(&mut conn, &account, password).await;
+        conn.logout().await;
+        applied
+    }
+
+    /// [`Calame::apply_invitations_with`] on an open IMAP connection (a sync's own).
+    pub(crate) async fn apply_invitations_on(
+        &self,
+        conn: &mut imap::Connection,
+        account: &Account,
+        password: &Secret<String>,
+    ) -> Result<InvitationsApplied> {
         let mut done = InvitationsApplied::default();
         let folders = self.store.folders(Some(&account.email))?;
         let Ok(inbox) = find_folder(&folders, "INBOX") else {
@@ -190,10 +203,9 @@ impl Calame {
         };
         let raw_name = inbox.raw_name.clone().unwrap_or_else(|| inbox.name.clone());
         let state = self.store.folder_state(&account.email, &raw_name)?;
-        let mut conn = imap::connect(&account, password).await?;
         let mails = async {
-            imap::select_plain(&mut conn, &raw_name).await?;
-            let found = imap::uid_search_text(&mut conn, &[(SearchKey::Body, "BEGIN:VCALENDAR")]).await?;
+            imap::select_plain(conn, &raw_name).await?;
+            let found = imap::uid_search_text(conn, &[(SearchKey::Body, "BEGIN:VCALENDAR")]).await?;
             let mut mails = Vec::new();
             for uid in found.into_iter().rev().take(MAX_SCANNED) {
                 let cached = match &state {
@@ -203,7 +215,7 @@ impl Calame {
                 let raw = match cached {
                     Some(raw) => raw,
                     None => {
-                        let Some(raw) = imap::fetch_body(&mut conn, uid).await? else {
+                        let Some(raw) = imap::fetch_body(conn, uid).await? else {
                             continue;
                         };
                         if let Some(s) = &state {
@@ -217,7 +229,6 @@ impl Calame {
             Ok::<_, Error>(mails)
         }
         .await;
-        conn.logout().await;
         // Oldest first, so that a later message wins.
         for (uid, raw) in mails?.into_iter().rev() {
             let Some((method, ics)) = calendar_of(&raw) else {
@@ -225,7 +236,7 @@ impl Calame {
             };
             let (from, _) = message::sender_and_id(&raw);
             if let Err(e) = self
-                .apply_one(&account, &method, &ics, from.as_deref(), password, &mut done)
+                .apply_one(account, &method, &ics, from.as_deref(), password, &mut done)
                 .await
             {
                 if e.kind() == ErrorKind::Network {

@@ -21,7 +21,7 @@ pub struct CalendarSync {
     pub objects_new: u64,
     pub objects_changed: u64,
     pub objects_removed: u64,
-    /// HTTP round trips, discovery included.
+    /// HTTP round trips (queued writes and discovery included).
     pub requests: u32,
     /// Objects that could not be read (skipped, the rest of their calendar kept), each told
     /// once: when it is fetched.
@@ -67,14 +67,12 @@ impl Calame {
         let mut states = self.store.calendars(&account.email)?;
         if states.is_empty() {
             let found = caldav::discover(&dav).await?;
-            report.requests += 4;
             states = self.store.put_calendars(&account.email, &found)?;
         }
         for mut state in states {
             let known = self.store.object_etags(&account.email, &state.calendar.id)?;
             let changes = caldav::sync_calendar(&dav, &state, &known).await?;
             report.calendars += 1;
-            report.requests += changes.requests;
             report.objects_removed += changes.removed.iter().filter(|h| known.contains_key(*h)).count() as u64;
             for object in &changes.upserted {
                 if let Err(e) = calendar::parse(&object.data) {
@@ -96,6 +94,7 @@ impl Calame {
             }
             self.store.apply_calendar_changes(&account.email, &state, &changes)?;
         }
+        report.requests = dav.requests();
         Ok(report)
     }
 

@@ -3,6 +3,7 @@
 //! server names is kept on the account's origin: a hostile server cannot send our credentials
 //! elsewhere. Status codes become typed errors (401 authentication, 403 refused, 412 conflict).
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION};
@@ -38,6 +39,8 @@ pub struct Dav {
     login: String,
     password: Secret<String>,
     seen: tls::Seen,
+    /// HTTP requests made so far (round trips).
+    requests: AtomicU32,
 }
 
 impl Dav {
@@ -75,6 +78,7 @@ impl Dav {
             login: account.login.clone(),
             password: password.clone(),
             seen,
+            requests: AtomicU32::new(0),
         })
     }
 
@@ -194,7 +198,13 @@ impl Dav {
         Ok(())
     }
 
+    /// The HTTP requests this client has made.
+    pub fn requests(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     fn request(&self, method: Method, url: &Url, headers: HeaderMap, body: Option<String>) -> reqwest::RequestBuilder {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self
             .client
             .request(method, url.clone())

@@ -5,7 +5,7 @@
  */
 export type CalendarSync = { calendars: number, objects_new: number, objects_changed: number, objects_removed: number, 
 /**
- * HTTP round trips, discovery included.
+ * HTTP round trips (queued writes and discovery included).
  */
 requests: number, 
 /**

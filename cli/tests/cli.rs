@@ -1239,7 +1239,15 @@ fn killed_at_random_moments_while_sending_nothing_is_lost_or_sent_twice() {
     );
     let expected: std::collections::BTreeMap<String, usize> =
         (0..MESSAGES).map(|n| (format!("crash {n:02}"), 1)).collect();
-    assert_eq!(by_subject, expected, "every message exactly once");
+    let missing: Vec<(&String, Option<&String>)> = expected
+        .keys()
+        .filter(|s| !by_subject.contains_key(*s))
+        .map(|s| (s, killed_in.get(s)))
+        .collect();
+    assert_eq!(
+        by_subject, expected,
+        "every message exactly once; missing (subject, state found after the kill): {missing:?}"
+    );
     assert_eq!(sent_copies, expected, "one copy of each in Sent");
     assert!(
         kills.values().sum::<usize>() >= 10,

@@ -220,6 +220,11 @@ impl Lang {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
+    /// For `tls_untrusted`: the SHA-256 of the certificate the server showed, to pin it
+    /// (`AccountSetup::trust_cert`) once the user has compared it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fingerprint: Option<String>,
 }
 
 impl AppError {
@@ -227,6 +232,10 @@ impl AppError {
         AppError {
             kind: err.kind(),
             message: err.describe(lang),
+            fingerprint: match err {
+                Error::TlsUntrusted { fingerprint, .. } => Some(fingerprint.clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -12,16 +12,22 @@
 //! message; only the user may send it again).
 //!
 //! The ambiguous moment is the end of the data: a server delivers a message once it has its
-//! final dot, whether or not its answer reaches us. The `confirming` record is written and
-//! fsync'd beside the current one first (slow, harmless), then renamed in place, and only then
-//! is the dot handed to the socket; the folder is fsync'd after. So for a process killed on
-//! this boot, `sending` means the dot never left (the server drops a transaction without it:
-//! sent again) and `confirming` that it left right after (the kernel delivers what was written,
-//! even for a dead process: taken as accepted). Nothing runs between the rename and the write
-//! but the encryption of five bytes; a kill landing exactly there would lose the message
-//! rather than send it twice. After a reboot (power loss) the dot may have died with the
-//! machine, or the rename with the disk cache: an item in `confirming`, or in `sending` with a
-//! prepared record beside it, becomes `unconfirmed`.
+//! final dot, whether or not its answer reaches us. Before the transaction, the `confirming`
+//! record is written and fsync'd beside the current one, and a one-byte *end mark*
+//! (`<key>.end`, `0`) is created, fsync'd and mapped into memory. Right before the dot is
+//! handed to the socket, the mark becomes `1` with a plain store into the mapped page: no
+//! system call, so nothing that can wait on the file system's journal stands between the mark
+//! and the write (a rename there could block for milliseconds on a busy disk, and a kill in
+//! that time lost a message). The page belongs to the kernel's cache and outlives the process.
+//! After the write, the `confirming` record is put in place and the folder fsync'd.
+//! So for a process killed on this boot, `sending` with the mark at `0` (or none) means the
+//! dot never left (the server drops a transaction without it: sent again), and the mark at
+//! `1` or `confirming` that it left (the kernel delivers what was written, even for a dead
+//! process: taken as accepted). Between the store and the write there is only the encryption
+//! of five bytes; a kill landing exactly there would lose the message rather than send it
+//! twice. After a reboot (power loss) the dot may have died with the machine, or the mark with
+//! the page cache: an item in `confirming`, or in `sending` with an end mark beside it,
+//! becomes `unconfirmed`.
 
 use std::fs;
 use std::io::Write;
@@ -73,7 +79,7 @@ pub struct Item {
     /// Where the copy was filed, once it is.
     #[serde(default)]
     pub filed_in: Option<String>,
-    /// The machine's boot when the end of the data went out (see the module's notes).
+    /// The machine's boot when the last attempt began (see the module's notes).
     #[serde(default)]
     #[ts(skip)]
     pub boot: Option<String>,
@@ -132,9 +138,10 @@ impl Outbox {
         write_json(&self.record_path(&item.message_id), item)
     }
 
-    /// The first half of recording `confirming`: the new record written and fsync'd beside
-    /// the current one (and its name made durable), not yet in place. Then
-    /// [`Prepared::commit`], then the end of the data, then [`Outbox::sync`].
+    /// Everything `confirming` needs, done before the transaction: the new record written and
+    /// fsync'd beside the current one, the end mark created at `0`, fsync'd and mapped (and
+    /// their names made durable). Then [`Prepared::mark_end`] right before the dot, then
+    /// [`Prepared::put_in_place`] after it.
     pub fn prepare_confirming(&self, item: &Item) -> Result<Prepared> {
         let mut next = item.clone();
         next.state = State::Confirming;
@@ -145,8 +152,15 @@ impl Outbox {
         let mut file = fs::File::create(&tmp).map_err(|e| Error::storage(&tmp, e))?;
         file.write_all(&json).map_err(|e| Error::storage(&tmp, e))?;
         file.sync_all().map_err(|e| Error::storage(&tmp, e))?;
+        let end_path = path.with_extension("end");
+        let end = EndMark::create(&end_path)?;
         self.sync()?;
-        Ok(Prepared { tmp, path })
+        Ok(Prepared {
+            tmp,
+            path,
+            end,
+            dir: self.clone(),
+        })
     }
 
     /// Make the folder's names durable (after a rename).
@@ -165,6 +179,9 @@ impl Outbox {
             .ok_or_else(|| Error::NotFound(format!("{message_id} is not in the outbox")))?;
         if state == State::Sending {
             item.attempts = item.attempts.saturating_add(1);
+            item.boot = boot_id();
+            // A new attempt: what an earlier one left must not speak for it.
+            self.remove_prepared(message_id)?;
         }
         item.state = state;
         if let Some(e) = error {
@@ -192,42 +209,48 @@ impl Outbox {
     }
 
     /// An item found in `confirming` or `sending` by a new process, after a crash. Same boot:
-    /// `confirming` is accepted, `sending` is sent again (a prepared record beside it never
-    /// got in place, so the dot never left). Another boot, or one we cannot tell: an item
-    /// whose end may have gone out is unconfirmed, for the user to decide. Returns the item
-    /// as recorded.
+    /// `confirming`, or `sending` with the end mark at `1`, is accepted; `sending` otherwise
+    /// is sent again (the dot never left). Another boot, or one we cannot tell: an item whose
+    /// end may have gone out is unconfirmed, for the user to decide. Returns the item as
+    /// recorded.
     pub fn settle(&self, item: &Item) -> Result<Item> {
         let mut item = item.clone();
         let current = boot_id();
         let same_boot = |boot: &Option<String>| boot.is_some() && *boot == current;
-        let prepared = self.record_path(&item.message_id).with_extension("confirming");
-        let maybe_left = match item.state {
-            State::Confirming if same_boot(&item.boot) => {
-                item.state = State::Accepted;
-                false
-            }
-            State::Confirming => true,
-            State::Sending => match fs::read(&prepared) {
-                Ok(bytes) => {
-                    let boot = serde_json::from_slice::<Item>(&bytes).ok().and_then(|i| i.boot);
-                    !same_boot(&boot)
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(item),
-                Err(e) => return Err(Error::storage(&prepared, e)),
-            },
+        let end_path = self.record_path(&item.message_id).with_extension("end");
+        let end = match fs::read(&end_path) {
+            Ok(bytes) => Some(bytes.first() == Some(&b'1')),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::storage(&end_path, e)),
+        };
+        let left = match (item.state, end) {
+            (State::Confirming, _) | (State::Sending, Some(true)) => true,
+            (State::Sending, Some(false)) => false,
+            (State::Sending, None) => return Ok(item),
             _ => return Ok(item),
         };
-        if maybe_left {
+        if !same_boot(&item.boot) {
             item.state = State::Unconfirmed;
             item.last_error = Some(UNCONFIRMED_AFTER_RESTART.into());
+        } else if left {
+            item.state = State::Accepted;
         }
         self.put(&item)?;
-        match fs::remove_file(&prepared) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::storage(&prepared, e)),
-        }
+        self.remove_prepared(&item.message_id)?;
         Ok(item)
+    }
+
+    /// What an attempt prepared beside the record ([`Outbox::prepare_confirming`]).
+    fn remove_prepared(&self, message_id: &str) -> Result<()> {
+        let record = self.record_path(message_id);
+        for path in [record.with_extension("confirming"), record.with_extension("end")] {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::storage(&path, e)),
+            }
+        }
+        Ok(())
     }
 
     /// Forget a message that has left and been filed: its record first, then its bytes.
@@ -235,6 +258,7 @@ impl Outbox {
         let record = self.record_path(message_id);
         for path in [
             record.with_extension("confirming"),
+            record.with_extension("end"),
             record.clone(),
             self.message_path(message_id),
         ] {
@@ -252,18 +276,69 @@ impl Outbox {
 pub const UNCONFIRMED_AFTER_RESTART: &str = "the machine stopped while the end of the message was \
      being sent: the server may have it; `outbox retry` sends it again";
 
-/// A `confirming` record ready to be put in place.
+/// A `confirming` record ready to be put in place, and its end mark.
 #[derive(Debug)]
 pub struct Prepared {
     tmp: PathBuf,
     path: PathBuf,
+    end: EndMark,
+    dir: Outbox,
 }
 
 impl Prepared {
-    /// Put the record in place (rename): the last step before the end of the data is written;
-    /// [`Outbox::sync`] makes it durable after.
-    pub fn commit(self) -> Result<()> {
-        fs::rename(&self.tmp, &self.path).map_err(|e| Error::storage(&self.path, e))
+    /// The dot is about to be written: the end mark becomes `1` (a store into a mapped page,
+    /// no system call; see the module's notes).
+    pub fn mark_end(&mut self) {
+        self.end.set();
+    }
+
+    /// After the dot: the `confirming` record in place, its name durable.
+    pub fn put_in_place(self) -> Result<()> {
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::storage(&self.path, e))?;
+        self.dir.sync()
+    }
+}
+
+/// A one-byte file mapped into memory, `0` until [`EndMark::set`].
+struct EndMark {
+    map: memmap2::MmapMut,
+}
+
+impl std::fmt::Debug for EndMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndMark").field("set", &(self.map.first() == Some(&b'1'))).finish()
+    }
+}
+
+impl EndMark {
+    fn create(path: &Path) -> Result<EndMark> {
+        let storage = |e| Error::storage(path, e);
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(storage)?;
+        (&file).write_all(b"0").map_err(storage)?;
+        file.sync_all().map_err(storage)?;
+        // SAFETY: the file is ours (a fresh name in the profile's outbox, which the profile
+        // lock keeps to this process), one byte long for the mapping's whole life, and only
+        // written through this mapping.
+        #[allow(unsafe_code)]
+        let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }.map_err(storage)?;
+        // Fault the page in writable now, so that `set` is a plain store.
+        match map.first_mut() {
+            Some(byte) => *byte = b'0',
+            None => return Err(Error::storage(path, std::io::Error::other("the end mark is empty"))),
+        }
+        Ok(EndMark { map })
+    }
+
+    fn set(&mut self) {
+        if let Some(byte) = self.map.first_mut() {
+            *byte = b'1';
+        }
     }
 }
 
@@ -295,48 +370,57 @@ mod tests {
     }
 
     #[test]
-    fn confirming_is_visible_only_once_committed_and_settles_by_boot() {
+    fn the_end_mark_and_the_confirming_record_settle_by_boot() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(dir.path()).unwrap();
+        let end_mark = outbox.record_path("a@x").with_extension("end");
+        let same_boot = boot_id().is_some();
         outbox.push(&item("a@x", "t"), b"m").unwrap();
+
+        // Prepared, killed before the end of the data: still `sending`, sent again.
         let sending = outbox.mark("a@x", State::Sending, None).unwrap();
-        let _prepared = outbox.prepare_confirming(&sending).unwrap();
-        // Killed here (the end of the data not given): still `sending`, sent again.
+        let prepared = outbox.prepare_confirming(&sending).unwrap();
+        assert_eq!(fs::read(&end_mark).unwrap(), b"0");
         assert_eq!(outbox.get("a@x").unwrap().unwrap().state, State::Sending);
-        assert_eq!(
-            outbox.items().unwrap().items.len(),
-            1,
-            "the prepared record is not an item"
-        );
-        if boot_id().is_some() {
-            let settled = outbox.settle(&sending).unwrap();
-            assert_eq!(settled.state, State::Sending, "same boot: sent again");
-            assert!(!outbox.record_path("a@x").with_extension("confirming").exists());
-        }
-        // Prepared on another boot: the rename may have been lost with the dot gone out.
+        assert_eq!(outbox.items().unwrap().items.len(), 1, "prepared files are not items");
+        drop(prepared);
+        let settled = outbox.settle(&sending).unwrap();
+        let expected = if same_boot { State::Sending } else { State::Unconfirmed };
+        assert_eq!(settled.state, expected);
+        assert!(!end_mark.exists(), "settled: the mark is gone");
+
+        // The mark set (the dot was being written), killed before the record was put in place:
+        // on this boot the server has it.
+        let sending = outbox.mark("a@x", State::Sending, None).unwrap();
+        assert_eq!(sending.attempts, 2);
+        let mut prepared = outbox.prepare_confirming(&sending).unwrap();
+        prepared.mark_end();
+        assert_eq!(fs::read(&end_mark).unwrap(), b"1", "the store reaches the file");
+        drop(prepared);
+        let expected = if same_boot { State::Accepted } else { State::Unconfirmed };
+        assert_eq!(outbox.settle(&sending).unwrap().state, expected);
+        assert_eq!(outbox.get("a@x").unwrap().unwrap().state, expected);
+
+        // A new attempt clears what an earlier one left: a stale mark at `1` must not make a
+        // message killed before its dot look accepted.
+        fs::write(&end_mark, b"1").unwrap();
+        let sending = outbox.mark("a@x", State::Sending, None).unwrap();
+        assert!(!end_mark.exists());
+        // Another boot with a mark beside `sending`: the mark may have died with the machine.
         let mut earlier = sending.clone();
         earlier.boot = Some("another-boot".into());
-        fs::write(
-            outbox.record_path("a@x").with_extension("confirming"),
-            serde_json::to_vec(&earlier).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(outbox.settle(&sending).unwrap().state, State::Unconfirmed);
-        outbox.put(&sending).unwrap();
+        fs::write(&end_mark, b"0").unwrap();
+        assert_eq!(outbox.settle(&earlier).unwrap().state, State::Unconfirmed);
 
-        outbox.prepare_confirming(&sending).unwrap().commit().unwrap();
-        outbox.sync().unwrap();
+        // The whole sequence: `confirming` in place after the dot.
+        let sending = outbox.mark("a@x", State::Sending, None).unwrap();
+        let mut prepared = outbox.prepare_confirming(&sending).unwrap();
+        prepared.mark_end();
+        prepared.put_in_place().unwrap();
         let confirming = outbox.get("a@x").unwrap().unwrap();
         assert_eq!(confirming.state, State::Confirming);
-        assert_eq!(confirming.attempts, 1);
-        // Same boot: the kernel delivered the dot after the crash.
-        let settled = outbox.settle(&confirming).unwrap();
-        let expected = if boot_id().is_some() {
-            State::Accepted
-        } else {
-            State::Unconfirmed
-        };
-        assert_eq!(settled.state, expected);
+        let expected = if same_boot { State::Accepted } else { State::Unconfirmed };
+        assert_eq!(outbox.settle(&confirming).unwrap().state, expected);
         // Another boot: nobody knows; the user decides.
         let mut rebooted = confirming.clone();
         rebooted.boot = Some("another-boot".into());

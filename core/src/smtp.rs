@@ -401,6 +401,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
 impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
+        let at_end = {
+            let gate = lock(&this.gate);
+            gate.armed && !gate.before_done
+        };
+        if at_end {
+            // What is still buffered of the message goes out first, so that the hook runs
+            // right before the dot's own bytes are written.
+            std::task::ready!(Pin::new(&mut this.inner).poll_flush(cx))?;
+        }
         let armed = {
             let mut gate = lock(&this.gate);
             if gate.armed && !gate.before_done {

@@ -42,6 +42,7 @@ fn other(e: impl std::fmt::Display) -> AppError {
     AppError {
         kind: calame_core::ErrorKind::Other,
         message: e.to_string(),
+        fingerprint: None,
     }
 }
 

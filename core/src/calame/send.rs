@@ -15,7 +15,7 @@ use crate::envelope::Address;
 use crate::error::{Error, ErrorKind, Result};
 use crate::folder::{Folder, Role};
 use crate::imap::{self, SearchKey};
-use crate::outbox::{Item, Outbox, State};
+use crate::outbox::{Item, Prepared, State};
 use crate::secret::Secret;
 use crate::smtp::{self, EndOfData};
 
@@ -440,9 +440,17 @@ impl Calame {
             };
             let raw = self.outbox.message(&item.message_id)?;
             let sending = self.outbox.mark(&item.message_id, State::Sending, None)?;
+            let prepared = match self.outbox.prepare_confirming(&sending) {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    // Our own storage failed before anything was sent.
+                    self.retry_later(&item.message_id, &e.to_string(), false)?;
+                    stopped = Some(e);
+                    break;
+                }
+            };
             let end = Box::new(Confirm {
-                outbox: self.outbox.clone(),
-                item: sending.clone(),
+                prepared: Some(prepared),
             });
             let failure = match conn.send(&item.envelope_from, &item.to, &raw, end).await {
                 Ok(()) => {
@@ -626,20 +634,28 @@ impl Calame {
     }
 }
 
-/// The outbox's side of the end of the data: `confirming` prepared and put in place just
-/// before the dot is written, made durable after (see [`crate::outbox`]).
+/// The outbox's side of the end of the data: the end mark set just before the dot is
+/// written, the `confirming` record put in place after (see [`crate::outbox`]).
 struct Confirm {
-    outbox: Outbox,
-    item: Item,
+    prepared: Option<Prepared>,
 }
 
 impl EndOfData for Confirm {
     fn before(&mut self) -> Result<()> {
-        self.outbox.prepare_confirming(&self.item)?.commit()
+        match self.prepared.as_mut() {
+            Some(prepared) => {
+                prepared.mark_end();
+                Ok(())
+            }
+            None => Err(Error::BadInput("the end of this message was already given".into())),
+        }
     }
 
     fn after(&mut self) -> Result<()> {
-        self.outbox.sync()
+        match self.prepared.take() {
+            Some(prepared) => prepared.put_in_place(),
+            None => Ok(()),
+        }
     }
 }
 

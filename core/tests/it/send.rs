@@ -704,9 +704,14 @@ async fn a_message_whose_end_had_left_is_never_sent_again_by_itself() {
             .send_with(&from.email, draft, &Origin::default(), None)
             .await
             .unwrap();
-        // What a process killed right after writing the final dot leaves behind.
+        // What a process killed as it wrote the final dot leaves behind: the end mark set,
+        // and (the second) the `confirming` record put in place too.
         let sending = outbox.mark(&queued.message_id, State::Sending, None).unwrap();
-        outbox.prepare_confirming(&sending).unwrap().commit().unwrap();
+        let mut prepared = outbox.prepare_confirming(&sending).unwrap();
+        prepared.mark_end();
+        if subject == "Autre démarrage" {
+            prepared.put_in_place().unwrap();
+        }
         ids.push(queued.message_id);
     }
     let mut other_boot = outbox.get(&ids[1]).unwrap().unwrap();

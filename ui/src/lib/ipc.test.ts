@@ -154,6 +154,11 @@ describe('toAppError', () => {
     expect(toAppError({ kind: 'offline', message: 'no route' })).toEqual({ kind: 'offline', message: 'no route' });
     expect(toAppError({ kind: 'quota', message: 'full' })).toEqual({ kind: 'other', message: 'full' });
     expect(toAppError({ kind: 'storage' })).toEqual({ kind: 'storage', message: '' });
+    expect(toAppError({ kind: 'tls_untrusted', message: 'x', fingerprint: 'ab:cd' })).toEqual({
+      kind: 'tls_untrusted',
+      message: 'x',
+      fingerprint: 'ab:cd',
+    });
     expect(toAppError(new Error('boom'))).toEqual({ kind: 'other', message: 'boom' });
     expect(toAppError({ code: 3 })).toEqual({ kind: 'other', message: '{"code":3}' });
     expect(toAppError(null)).toEqual({ kind: 'other', message: 'null' });

@@ -54,9 +54,11 @@ function isErrorKind(value: unknown): value is ErrorKind {
 /** Turns anything a command can reject with into an `AppError`; kind `other` when unknown. */
 export function toAppError(raw: unknown): AppError {
   if (typeof raw === 'object' && raw !== null) {
-    const { kind, message } = raw as { kind?: unknown; message?: unknown };
+    const { kind, message, fingerprint } = raw as { kind?: unknown; message?: unknown; fingerprint?: unknown };
     const text = typeof message === 'string' ? message : raw instanceof Error ? raw.message : '';
-    if (isErrorKind(kind)) return { kind, message: text };
+    if (isErrorKind(kind)) {
+      return typeof fingerprint === 'string' ? { kind, message: text, fingerprint } : { kind, message: text };
+    }
     if (typeof message === 'string') return { kind: 'other', message };
     try {
       return { kind: 'other', message: JSON.stringify(raw) };

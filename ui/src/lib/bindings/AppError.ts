@@ -4,4 +4,9 @@ import type { ErrorKind } from "./ErrorKind";
 /**
  * An error as the UI receives it: a stable kind to switch on and a message to show.
  */
-export type AppError = { kind: ErrorKind, message: string, };
+export type AppError = { kind: ErrorKind, message: string, 
+/**
+ * For `tls_untrusted`: the SHA-256 of the certificate the server showed, to pin it
+ * (`AccountSetup::trust_cert`) once the user has compared it.
+ */
+fingerprint?: string, };

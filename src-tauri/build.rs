@@ -18,6 +18,7 @@ fn main() {
         "calendars",
         "events",
         "add_event",
+        "edit_event",
         "delete_event",
         "respond",
         "ui_language",

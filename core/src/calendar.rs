@@ -54,7 +54,7 @@ pub use model::{
     Alarm, Attendee, CalendarObject, Duration, EmbeddedZone, Event, PartStat, Person, Status, Time, Trigger, Zone,
     ZoneRules,
 };
-pub use recur::{Occurrence, Reminder, MAX_OCCURRENCES, MAX_STEPS};
+pub use recur::{DetailedOccurrence, Occurrence, Reminder, MAX_OCCURRENCES, MAX_STEPS};
 pub use write::{EventChange, EventTimes, NewEvent};
 pub use zone::local_zone;
 
@@ -71,6 +71,16 @@ pub fn parse(text: &str) -> Result<CalendarObject> {
 /// `calendar` is left empty for the caller to fill.
 pub fn occurrences(obj: &CalendarObject, from: DateTime<Utc>, to: DateTime<Utc>, local: Tz) -> Vec<Occurrence> {
     recur::occurrences(obj, from, to, local)
+}
+
+/// [`occurrences`] with what an editor needs too (description, categories, RRULE, alarm).
+pub fn detailed_occurrences(
+    obj: &CalendarObject,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    local: Tz,
+) -> Vec<DetailedOccurrence> {
+    recur::detailed_occurrences(obj, from, to, local)
 }
 
 /// The reminders (VALARM triggers) of `obj` going off in `[from, to)`, sorted by time.

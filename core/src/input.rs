@@ -136,6 +136,30 @@ impl EventInput {
     }
 }
 
+impl EventInput {
+    /// The whole form as a change of an existing event: every field replaced (an empty
+    /// location, description, rule or alarm removes it); the rule only for a whole series.
+    pub fn into_change(self, series: bool) -> Result<crate::calendar::EventChange> {
+        let times = self.clone().into_new_event()?.times;
+        Ok(crate::calendar::EventChange {
+            summary: Some(self.summary),
+            location: Some(self.location.unwrap_or_default()),
+            description: Some(self.description.unwrap_or_default()),
+            times: Some(times),
+            zone: Some(crate::calendar::local_zone()),
+            rrule: series.then(|| self.rrule.unwrap_or_default()),
+            attendees: Some(
+                self.attendees
+                    .into_iter()
+                    .map(|email| Person { email, name: None })
+                    .collect(),
+            ),
+            alarm: Some(self.alarm.unwrap_or_default()),
+            ..Default::default()
+        })
+    }
+}
+
 /// `YYYY-MM-DD`.
 pub fn date(text: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")

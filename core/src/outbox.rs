@@ -306,7 +306,9 @@ struct EndMark {
 
 impl std::fmt::Debug for EndMark {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EndMark").field("set", &(self.map.first() == Some(&b'1'))).finish()
+        f.debug_struct("EndMark")
+            .field("set", &(self.map.first() == Some(&b'1')))
+            .finish()
     }
 }
 

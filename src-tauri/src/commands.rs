@@ -3,7 +3,7 @@
 //! core's own types, whose TypeScript twins ts-rs generates.
 
 use calame_core::caldav::Calendar;
-use calame_core::calendar::Occurrence;
+use calame_core::calendar::DetailedOccurrence;
 use calame_core::message::{Message, RemoteContent};
 use calame_core::outbox::Item;
 use calame_core::sync::{Bodies, Progress};
@@ -195,12 +195,12 @@ pub fn events(
     from: String,
     to: String,
     calendar: Option<String>,
-) -> Result<Vec<Occurrence>, AppError> {
+) -> Result<Vec<DetailedOccurrence>, AppError> {
     let from = calame_core::input::date(&from).map_err(state.err())?;
     let to = calame_core::input::date(&to).map_err(state.err())?;
     state
         .calame()?
-        .events(&account, from, to, calendar.as_deref())
+        .detailed_events(&account, from, to, calendar.as_deref())
         .map_err(state.err())
 }
 
@@ -218,6 +218,25 @@ pub async fn add_event(
     state
         .calame()?
         .add_event(&account, &calendar, event, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// Change an event with the editor's whole form: the series, or one occurrence (its
+/// recurrence id). Written now when the keyring has the password, else queued.
+#[tauri::command]
+pub async fn edit_event(
+    state: State<'_, AppState>,
+    account: String,
+    uid: String,
+    occurrence: Option<String>,
+    change: EventInput,
+) -> Result<(), AppError> {
+    let change = change.into_change(occurrence.is_none()).map_err(state.err())?;
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .edit_event(&account, &uid, occurrence.as_deref(), &change, password.as_ref())
         .await
         .map_err(state.err())
 }

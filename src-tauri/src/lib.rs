@@ -92,6 +92,7 @@ pub fn run() {
             commands::calendars,
             commands::events,
             commands::add_event,
+            commands::edit_event,
             commands::delete_event,
             commands::respond,
             commands::ui_language

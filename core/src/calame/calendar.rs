@@ -323,6 +323,32 @@ impl Calame {
         calendar: Option<&str>,
         zone: chrono_tz::Tz,
     ) -> Result<Vec<calendar::Occurrence>> {
+        Ok(self
+            .detailed_events_in(email, from, to, calendar, zone)?
+            .into_iter()
+            .map(|d| d.occurrence)
+            .collect())
+    }
+
+    /// [`Calame::events`] with what an event editor needs (description, RRULE, alarm).
+    pub fn detailed_events(
+        &self,
+        email: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        calendar: Option<&str>,
+    ) -> Result<Vec<calendar::DetailedOccurrence>> {
+        self.detailed_events_in(email, from, to, calendar, calendar::local_zone())
+    }
+
+    fn detailed_events_in(
+        &self,
+        email: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        calendar: Option<&str>,
+        zone: chrono_tz::Tz,
+    ) -> Result<Vec<calendar::DetailedOccurrence>> {
         let account = self.account(Some(email))?;
         let start = day_start(from, zone);
         let end = day_start(to.succ_opt().unwrap_or(to), zone);
@@ -335,13 +361,15 @@ impl Calame {
                 let Ok(parsed) = calendar::parse(&object.data) else {
                     continue;
                 };
-                for mut occurrence in calendar::occurrences(&parsed, start, end, zone) {
-                    occurrence.calendar = state.calendar.id.clone();
-                    out.push(occurrence);
+                for mut detailed in calendar::detailed_occurrences(&parsed, start, end, zone) {
+                    detailed.occurrence.calendar = state.calendar.id.clone();
+                    out.push(detailed);
                 }
             }
         }
-        out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.uid.cmp(&b.uid)));
+        out.sort_by(|a, b| {
+            (a.occurrence.start.cmp(&b.occurrence.start)).then_with(|| a.occurrence.uid.cmp(&b.occurrence.uid))
+        });
         Ok(out)
     }
 

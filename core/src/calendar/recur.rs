@@ -52,6 +52,22 @@ pub struct Occurrence {
     pub attendees: Vec<String>,
 }
 
+/// An occurrence with what an event editor needs besides the fields `cal events` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DetailedOccurrence {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub occurrence: Occurrence,
+    pub description: Option<String>,
+    pub categories: Vec<String>,
+    /// The series' RRULE as written (`FREQ=WEEKLY;BYDAY=MO`), on the instances it makes.
+    pub rrule: Option<String>,
+    /// The first alarm relative to the start, as an RFC 5545 duration (`-PT15M`: a quarter
+    /// of an hour before), as [`crate::EventInput`] takes it.
+    pub alarm: Option<String>,
+}
+
 /// An alarm going off, for one occurrence.
 #[derive(Debug, Clone, PartialEq, Eq, TS)]
 #[ts(export)]
@@ -321,21 +337,63 @@ pub(crate) fn instance_at(master: &Event, at: Point) -> Option<Instance<'_>> {
 
 /// The occurrences of `obj` intersecting `[from, to)`.
 pub(crate) fn occurrences(obj: &CalendarObject, from: DateTime<Utc>, to: DateTime<Utc>, local: Tz) -> Vec<Occurrence> {
+    detailed_occurrences(obj, from, to, local)
+        .into_iter()
+        .map(|d| d.occurrence)
+        .collect()
+}
+
+/// [`occurrences`], with their details.
+pub(crate) fn detailed_occurrences(
+    obj: &CalendarObject,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    local: Tz,
+) -> Vec<DetailedOccurrence> {
     instances(obj, from, to, local)
         .into_iter()
-        .map(|i| Occurrence {
-            uid: i.event.uid.clone(),
-            calendar: String::new(),
-            summary: i.event.summary.clone(),
-            start: i.start.show(local),
-            end: i.end.show(local),
-            all_day: i.event.all_day,
-            location: i.event.location.clone(),
-            recurrence_id: i.recurrence_id.map(|r| r.show(local)),
-            organizer: i.event.organizer.as_ref().map(|o| o.email.clone()),
-            attendees: i.event.attendees.iter().map(|a| a.email.clone()).collect(),
+        .map(|i| DetailedOccurrence {
+            occurrence: Occurrence {
+                uid: i.event.uid.clone(),
+                calendar: String::new(),
+                summary: i.event.summary.clone(),
+                start: i.start.show(local),
+                end: i.end.show(local),
+                all_day: i.event.all_day,
+                location: i.event.location.clone(),
+                recurrence_id: i.recurrence_id.map(|r| r.show(local)),
+                organizer: i.event.organizer.as_ref().map(|o| o.email.clone()),
+                attendees: i.event.attendees.iter().map(|a| a.email.clone()).collect(),
+            },
+            description: i.event.description.clone(),
+            categories: i.event.categories.clone(),
+            rrule: i.event.rrule.clone(),
+            alarm: i.event.alarms.iter().find_map(|a| match a.trigger {
+                Trigger::Start(d) => Some(duration_text(d)),
+                _ => None,
+            }),
         })
         .collect()
+}
+
+/// An RFC 5545 duration (`-PT15M`, `-P1D`, `PT0S`).
+fn duration_text(d: TimeDelta) -> String {
+    let sign = if d < TimeDelta::zero() { "-" } else { "" };
+    let total = d.num_seconds().unsigned_abs();
+    if total == 0 {
+        return "PT0S".into();
+    }
+    if total.is_multiple_of(86_400) {
+        return format!("{sign}P{}D", total / 86_400);
+    }
+    let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
+    let mut out = format!("{sign}PT");
+    for (n, unit) in [(h, 'H'), (m, 'M'), (s, 'S')] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
 }
 
 /// The reminders of `obj` going off in `[from, to)`, sorted by time.

@@ -359,3 +359,31 @@ fn reminders_relative_to_the_end_and_absolute_ones() {
         ]
     );
 }
+
+#[test]
+fn an_occurrence_carries_what_an_editor_needs() {
+    let obj = weekly(";COUNT=2");
+    let alarmed = parse(&object(
+        "UID:rappel\r\nSUMMARY:Rappel\r\nDESCRIPTION:Ordre du jour\\, pièces\r\nCATEGORIES:Conseil,Public\r\n\
+         DTSTART;TZID=Europe/Paris:20270319T090000\r\nDURATION:PT1H\r\n\
+         BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT1H30M\r\nEND:VALARM\r\n",
+    ))
+    .unwrap();
+    let day = parse(&object(
+        "UID:jour\r\nSUMMARY:Jour\r\nDTSTART;VALUE=DATE:20270319\r\n\
+         BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-P1D\r\nEND:VALARM\r\n",
+    ))
+    .unwrap();
+    let (from, to) = (at_paris(2027, 3, 18, 0, 0), at_paris(2027, 3, 21, 0, 0));
+    let occurrences = detailed_occurrences;
+    let series = &occurrences(&obj, from, to, paris())[0];
+    assert_eq!(series.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=2"));
+    assert_eq!(series.alarm, None);
+    let one = &occurrences(&alarmed, from, to, paris())[0];
+    assert_eq!(one.rrule, None);
+    assert_eq!(one.occurrence.summary.as_deref(), Some("Rappel"));
+    assert_eq!(one.description.as_deref(), Some("Ordre du jour, pièces"));
+    assert_eq!(one.categories, vec!["Conseil".to_owned(), "Public".to_owned()]);
+    assert_eq!(one.alarm.as_deref(), Some("-PT1H30M"));
+    assert_eq!(occurrences(&day, from, to, paris())[0].alarm.as_deref(), Some("-P1D"));
+}

@@ -21,7 +21,7 @@ import type { Identity } from './bindings/Identity';
 import type { InvitationAnswer } from './bindings/InvitationAnswer';
 import type { Lang } from './bindings/Lang';
 import type { Message } from './bindings/Message';
-import type { Occurrence } from './bindings/Occurrence';
+import type { DetailedOccurrence } from './bindings/DetailedOccurrence';
 import type { OutboxItem } from './bindings/OutboxItem';
 import type { Progress } from './bindings/Progress';
 import type { Responded } from './bindings/Responded';
@@ -176,14 +176,25 @@ export function calendars(account: string): Promise<Calendar[]> {
 }
 
 /** Occurrences between two local dates (`YYYY-MM-DD`, `to` included), in one calendar or
- * all. */
-export function events(account: string, from: string, to: string, calendar: string | null = null): Promise<Occurrence[]> {
-  return call<Occurrence[]>('events', { account, from, to, calendar });
+ * all, with what the event editor needs (description, rule, alarm). */
+export function events(
+  account: string,
+  from: string,
+  to: string,
+  calendar: string | null = null,
+): Promise<DetailedOccurrence[]> {
+  return call<DetailedOccurrence[]>('events', { account, from, to, calendar });
 }
 
 /** Creates an event; resolves to its UID. */
 export function addEvent(account: string, calendar: string, event: EventInput): Promise<string> {
   return call<string>('add_event', { account, calendar, event });
+}
+
+/** Changes an event with the editor's whole form: the series (`occurrence` null) or one
+ * occurrence (its `recurrence_id`); empty fields remove what they held. */
+export function editEvent(account: string, uid: string, occurrence: string | null, change: EventInput): Promise<void> {
+  return call<void>('edit_event', { account, uid, occurrence, change });
 }
 
 /** Deletes an event, or one occurrence of it (its `recurrence_id`). */

@@ -1,6 +1,8 @@
 //! The one API the shells (CLI, desktop app, Android app) call.
 
 mod calendar;
+mod composer;
+mod contacts;
 mod drafts;
 mod imip;
 mod reply;
@@ -8,6 +10,7 @@ mod search;
 mod send;
 
 pub use calendar::CalendarSync;
+pub use composer::{CarriedAttachment, ComposeStart};
 pub use drafts::{DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed};
 pub use imip::{InvitationsApplied, Responded};
 pub use reply::{Answer, AnswerText, Answering};
@@ -248,7 +251,7 @@ impl Calame {
         email: &str,
         only: Option<&str>,
         bodies: Bodies,
-        progress: &mut dyn FnMut(&Progress),
+        progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<SyncReport> {
         let password = password_for(email).await?;
         self.sync_progress_with(email, only, bodies, &password, progress).await
@@ -267,7 +270,7 @@ impl Calame {
         only: Option<&str>,
         bodies: Bodies,
         password: &Secret<String>,
-        progress: &mut dyn FnMut(&Progress),
+        progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<SyncReport> {
         let account = self.account(Some(email))?;
         let mut conn = imap::connect(&account, password).await?;
@@ -306,7 +309,7 @@ impl Calame {
         account: &Account,
         only: Option<&str>,
         bodies: Bodies,
-        progress: &mut dyn FnMut(&Progress),
+        progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<SyncReport> {
         let started = std::time::Instant::now();
         let bytes_before = conn.bytes_in();

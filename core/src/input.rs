@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::calame::Origin;
@@ -13,14 +13,15 @@ use crate::envelope::Address;
 use crate::error::{Error, Result};
 
 /// A message to send, as the composer gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+/// What the composer's form holds: the message as the user wrote it, and what it builds on
+/// (the message it answers, or the draft it continues), whose threading headers and
+/// attachments it keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 #[ts(export)]
 pub struct DraftInput {
-    /// One of the account's identities (send-as); `None`: the account's own address.
     #[ts(optional = nullable)]
     pub from: Option<String>,
-    /// A service address: From = the service, Sender = the account.
     #[ts(optional = nullable)]
     pub on_behalf_of: Option<String>,
     pub to: Vec<Address>,
@@ -30,18 +31,60 @@ pub struct DraftInput {
     pub text: String,
     #[ts(optional = nullable)]
     pub html: Option<String>,
-    /// Files to attach, by path; named as on disk.
+    /// Files to attach, by path.
     pub attachments: Vec<String>,
+    /// The message this answers or forwards: its threading headers, and for a forward its
+    /// attachments; once sent, it is marked answered or forwarded.
+    #[ts(optional = nullable)]
+    pub answering: Option<AnswerRef>,
+    /// The draft this continues: saving replaces it, sending removes it once queued; its
+    /// threading headers and attachments are kept.
+    #[ts(optional = nullable)]
+    pub draft_id: Option<String>,
+    /// Which of the attachments it builds on to keep, by name; `None`: all of them.
+    #[ts(optional = nullable)]
+    pub kept_attachments: Option<Vec<String>>,
+}
+
+/// A cached message being answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AnswerRef {
+    pub folder: String,
+    pub uid: u32,
+    pub kind: AnswerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AnswerKind {
+    Reply,
+    ReplyAll,
+    Forward,
 }
 
 impl DraftInput {
-    /// The draft (its attachments read from disk) and who it is from.
+    /// The draft and who it is from, for a form that builds on nothing.
     pub fn into_draft(self) -> Result<(Draft, Origin)> {
-        let attachments = self
-            .attachments
-            .into_iter()
-            .map(|path| attachment_file(PathBuf::from(path)))
-            .collect::<Result<Vec<_>>>()?;
+        self.into_draft_on(Draft::default())
+    }
+
+    /// The draft the form makes on `base` (the answer or draft it continues): the form's
+    /// recipients, subject and text; the base's threading headers and inline images, and the
+    /// base's attachments that the form keeps, then the form's files.
+    pub fn into_draft_on(self, base: Draft) -> Result<(Draft, Origin)> {
+        let mut attachments: Vec<AttachmentFile> = match &self.kept_attachments {
+            None => base.attachments,
+            Some(kept) => base
+                .attachments
+                .into_iter()
+                .filter(|a| kept.contains(&a.name))
+                .collect(),
+        };
+        for path in self.attachments {
+            attachments.push(attachment_file(PathBuf::from(path))?);
+        }
         let draft = Draft {
             to: self.to,
             cc: self.cc,
@@ -50,6 +93,9 @@ impl DraftInput {
             text: self.text,
             html: self.html,
             attachments,
+            inline: base.inline,
+            in_reply_to: base.in_reply_to,
+            references: base.references,
             ..Draft::default()
         };
         let origin = Origin {
@@ -60,7 +106,6 @@ impl DraftInput {
     }
 }
 
-/// A file to attach, named as on disk.
 pub fn attachment_file(path: PathBuf) -> Result<AttachmentFile> {
     let bytes = std::fs::read(&path).map_err(|e| Error::BadInput(format!("cannot read {}: {e}", path.display())))?;
     let name = path

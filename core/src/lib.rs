@@ -46,15 +46,15 @@ pub mod tls;
 pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, SendMode, TlsMode};
 pub use actions::Action;
 pub use calame::{
-    Answer, AnswerText, Answering, Calame, CalendarSync, DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed,
-    FlushReport, InvitationsApplied, Origin, Responded, SendOutcome,
+    Answer, AnswerText, Answering, Calame, CalendarSync, CarriedAttachment, ComposeStart, DraftOutcome, DraftPlace,
+    DraftSummary, DraftsFlushed, FlushReport, InvitationsApplied, Origin, Responded, SendOutcome,
 };
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
 pub use event::Event;
 pub use folder::{Folder, Role};
 pub use imap::FolderChange;
-pub use input::{DraftInput, EventInput, InvitationAnswer};
+pub use input::{AnswerKind, AnswerRef, DraftInput, EventInput, InvitationAnswer};
 pub use remote_allow::AllowRemote;
 pub use search::{SearchHit, SearchRequest};
 pub use secret::Secret;

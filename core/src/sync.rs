@@ -100,7 +100,7 @@ pub async fn sync_folders(
     account: &str,
     folders: &[Folder],
     bodies: Bodies,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<SyncReport> {
     let started = Instant::now();
     let bytes_before = conn.bytes_in();
@@ -145,7 +145,7 @@ async fn sync_folder(
     condstore: bool,
     bodies: Bodies,
     report: &mut SyncReport,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<()> {
     let store = target.store;
     let state = store.folder_state(target.account, target.raw)?;
@@ -271,7 +271,7 @@ async fn fetch_bodies(
     target: &Target<'_>,
     id: u64,
     wanted: &[(u32, u32)],
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<u64> {
     let commands: Vec<(String, String)> = plan::body_chunks(wanted, BODY_CHUNK_COUNT, BODY_CHUNK_BYTES)
         .iter()
@@ -362,7 +362,7 @@ async fn fetch_new(
     from: u32,
     condstore: bool,
     first_sync: bool,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<Fetched> {
     let ranges = plan::fetch_ranges(from, server.uidnext);
     let query = imap::envelope_query(condstore);

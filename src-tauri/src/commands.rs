@@ -8,8 +8,9 @@ use calame_core::message::{Message, RemoteContent};
 use calame_core::outbox::Item;
 use calame_core::sync::{Bodies, Progress};
 use calame_core::{
-    AccountSetup, AccountSummary, Action, AllowRemote, AppError, DraftInput, Envelope, EventInput, FlushReport, Folder,
-    Identity, InvitationAnswer, Lang, Responded, SearchHit, SearchRequest, Secret, SendOutcome, SyncReport,
+    AccountSetup, AccountSummary, Action, Address, AllowRemote, AnswerRef, AppError, ComposeStart, DraftInput,
+    DraftOutcome, DraftSummary, Envelope, EventInput, FlushReport, Folder, Identity, InvitationAnswer, Lang, Responded,
+    SearchHit, SearchRequest, Secret, SendOutcome, SyncReport,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -155,12 +156,105 @@ pub async fn sync_account(app: AppHandle, account: String) -> Result<SyncReport,
 /// Send a message: queued durably in the outbox, then sent now when possible.
 #[tauri::command]
 pub async fn send(state: State<'_, AppState>, account: String, draft: DraftInput) -> Result<SendOutcome, AppError> {
-    let (draft, origin) = draft.into_draft().map_err(state.err())?;
+    let password = keyring_password(&account).await;
     state
         .calame()?
-        .send(&account, draft, &origin, true)
+        .send_form(&account, draft, password.as_ref())
         .await
         .map_err(state.err())
+}
+
+/// A composer form answering (or forwarding) a cached message.
+#[tauri::command]
+pub async fn compose_answer(
+    state: State<'_, AppState>,
+    account: String,
+    answering: AnswerRef,
+) -> Result<ComposeStart, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .compose_answer(&account, &answering, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// A composer form continuing a draft.
+#[tauri::command]
+pub async fn compose_draft(
+    state: State<'_, AppState>,
+    account: String,
+    draft_id: String,
+) -> Result<ComposeStart, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .compose_draft(&account, &draft_id, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// Save the form as a draft: kept here at once, then in the server's Drafts (when the
+/// keyring has the password and the server answers).
+#[tauri::command]
+pub async fn save_draft(
+    state: State<'_, AppState>,
+    account: String,
+    draft: DraftInput,
+) -> Result<DraftOutcome, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .save_form(&account, draft, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// An account's drafts, newest first, from here and the cached Drafts folder.
+#[tauri::command]
+pub fn drafts(state: State<'_, AppState>, account: String) -> Result<Vec<DraftSummary>, AppError> {
+    state.calame()?.drafts(&account).map_err(state.err())
+}
+
+/// Delete a draft (here at once; on the server now or with the next sync).
+#[tauri::command]
+pub async fn delete_draft(
+    state: State<'_, AppState>,
+    account: String,
+    draft_id: String,
+) -> Result<DraftOutcome, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .delete_draft(&account, &draft_id, password.as_ref())
+        .await
+        .map_err(state.err())
+}
+
+/// Addresses to suggest for a recipient field, the most used first.
+#[tauri::command]
+pub fn known_addresses(
+    state: State<'_, AppState>,
+    account: String,
+    prefix: String,
+    limit: usize,
+) -> Result<Vec<Address>, AppError> {
+    state
+        .calame()?
+        .known_addresses(&account, &prefix, limit.min(50))
+        .map_err(state.err())
+}
+
+/// Send a stopped outbox item again (failed, unconfirmed).
+#[tauri::command]
+pub fn retry_outbox(state: State<'_, AppState>, message_id: String) -> Result<Item, AppError> {
+    state.calame()?.retry_outbox_item(&message_id).map_err(state.err())
+}
+
+/// Remove a stopped item from the outbox.
+#[tauri::command]
+pub fn drop_outbox(state: State<'_, AppState>, message_id: String) -> Result<(), AppError> {
+    state.calame()?.drop_outbox_item(&message_id).map_err(state.err())
 }
 
 /// The messages waiting to leave, of one account or all.

@@ -319,12 +319,27 @@ impl Calame {
         let origin = from
             .cloned()
             .unwrap_or_else(|| Origin::of_draft(&draft, &account.email));
+        self.send_draft_as(&account.email, &id, draft, &origin, password).await
+    }
+
+    /// Send `draft` as the new content of draft `draft_id`: queued first, and only then is the
+    /// draft removed (see [`Calame::send_draft`]).
+    pub(crate) async fn send_draft_as(
+        &self,
+        email: &str,
+        draft_id: &str,
+        draft: Draft,
+        origin: &Origin,
+        password: Option<&Secret<String>>,
+    ) -> Result<SendOutcome> {
+        let account = self.account(Some(email))?;
+        let id = clean_id(draft_id);
         let draft = Draft {
             from: None,
             sender: None,
             ..draft
         };
-        let message_id = self.enqueue(&account, draft, &origin)?;
+        let message_id = self.enqueue(&account, draft, origin)?;
         // Queued: now, and not before, the draft may go.
         self.drafts
             .tombstone(&account.email, &id, &rfc3339(SystemTime::now()))?;

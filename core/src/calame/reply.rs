@@ -51,6 +51,23 @@ impl Calame {
         answering: &Answering,
         password: Option<&Secret<String>>,
     ) -> Result<(Draft, Origin)> {
+        let (draft, origin) = self.answer_draft_unchecked(email, answering, password).await?;
+        if draft.to.is_empty() && draft.cc.is_empty() {
+            return Err(Error::BadInput(format!(
+                "message {} of {} gives nobody to answer: name the recipients",
+                answering.uid, answering.folder
+            )));
+        }
+        Ok((draft, origin))
+    }
+
+    /// [`Calame::answer_draft`], recipients or not (a form fills them in).
+    pub(crate) async fn answer_draft_unchecked(
+        &self,
+        email: &str,
+        answering: &Answering,
+        password: Option<&Secret<String>>,
+    ) -> Result<(Draft, Origin)> {
         let Answering {
             folder,
             uid,
@@ -85,11 +102,6 @@ impl Calame {
         };
         draft.cc.extend(text.cc.iter().cloned());
         draft.attachments.extend(text.attachments.iter().cloned());
-        if draft.to.is_empty() && draft.cc.is_empty() {
-            return Err(Error::BadInput(format!(
-                "message {uid} of {folder} gives nobody to answer: name the recipients"
-            )));
-        }
         Ok((draft, origin))
     }
 
@@ -143,15 +155,27 @@ impl Calame {
     ) -> Result<SendOutcome> {
         let (draft, origin) = self.answer_draft(email, answering, password).await?;
         let outcome = self.send_with(email, draft, &origin, password).await?;
-        let flag = match answering.answer {
-            Answer::Forward { .. } => "$Forwarded",
-            _ => "\\Answered",
-        };
-        let (folder, uid) = (&answering.folder, answering.uid);
+        let forward = matches!(answering.answer, Answer::Forward { .. });
+        self.mark_answered(email, &answering.folder, answering.uid, forward, password)
+            .await;
+        Ok(outcome)
+    }
+
+    /// Mark a message `\Answered` (or `$Forwarded`), queued like any action and sent now with
+    /// a password; a failure is only logged (the answer itself has gone).
+    pub(crate) async fn mark_answered(
+        &self,
+        email: &str,
+        folder: &str,
+        uid: u32,
+        forward: bool,
+        password: Option<&Secret<String>>,
+    ) {
+        let flag = if forward { "$Forwarded" } else { "\\Answered" };
         let marked = self.act(
             email,
             Action::Flag {
-                folder: folder.clone(),
+                folder: folder.to_owned(),
                 uids: vec![uid],
                 add: vec![flag.to_owned()],
                 remove: Vec::new(),
@@ -164,6 +188,5 @@ impl Calame {
                 tracing::warn!("{folder} {uid}: {flag} left queued: {e}");
             }
         }
-        Ok(outcome)
     }
 }

@@ -22,6 +22,15 @@ import {
   send,
   syncAccount,
   toAppError,
+  composeAnswer,
+  composeDraft,
+  saveDraft,
+  drafts,
+  deleteDraft,
+  knownAddresses,
+  retryOutbox,
+  dropOutbox,
+  editEvent,
 } from './ipc';
 import type { Event } from './bindings/Event';
 
@@ -43,6 +52,42 @@ describe('ipc', () => {
       ['accounts', undefined],
       ['folders', undefined],
       ['refresh_folders', { account: 'agent@mairie.fr' }],
+    ]);
+  });
+
+  it('passes the composer, drafts, outbox and calendar editing commands their arguments', async () => {
+    invoke.mockResolvedValue([]);
+    const a = 'agent@mairie.fr';
+    await composeAnswer(a, { folder: 'Shared/accueil/INBOX', uid: 4, kind: 'reply_all' });
+    await composeDraft(a, 'd1@calame');
+    await saveDraft(a, { to: [], cc: [], bcc: [], subject: 'S', text: '', attachments: [], draft_id: 'd1@calame' });
+    await drafts(a);
+    await deleteDraft(a, 'd1@calame');
+    await knownAddresses(a, 'dup');
+    await retryOutbox('m1@calame');
+    await dropOutbox('m2@calame');
+    await editEvent(a, 'ev1', null, { summary: 'Conseil', start: '2027-03-15', end: '2027-03-15', all_day: true, attendees: [] });
+    expect(invoke.mock.calls).toEqual([
+      ['compose_answer', { account: a, answering: { folder: 'Shared/accueil/INBOX', uid: 4, kind: 'reply_all' } }],
+      ['compose_draft', { account: a, draftId: 'd1@calame' }],
+      [
+        'save_draft',
+        { account: a, draft: { to: [], cc: [], bcc: [], subject: 'S', text: '', attachments: [], draft_id: 'd1@calame' } },
+      ],
+      ['drafts', { account: a }],
+      ['delete_draft', { account: a, draftId: 'd1@calame' }],
+      ['known_addresses', { account: a, prefix: 'dup', limit: 8 }],
+      ['retry_outbox', { messageId: 'm1@calame' }],
+      ['drop_outbox', { messageId: 'm2@calame' }],
+      [
+        'edit_event',
+        {
+          account: a,
+          uid: 'ev1',
+          occurrence: null,
+          change: { summary: 'Conseil', start: '2027-03-15', end: '2027-03-15', all_day: true, attendees: [] },
+        },
+      ],
     ]);
   });
 

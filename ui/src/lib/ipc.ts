@@ -7,10 +7,15 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AccountSetup } from './bindings/AccountSetup';
 import type { AccountSummary } from './bindings/AccountSummary';
 import type { Action } from './bindings/Action';
+import type { Address } from './bindings/Address';
 import type { AllowRemote } from './bindings/AllowRemote';
+import type { AnswerRef } from './bindings/AnswerRef';
 import type { AppError } from './bindings/AppError';
 import type { Calendar } from './bindings/Calendar';
+import type { ComposeStart } from './bindings/ComposeStart';
 import type { DraftInput } from './bindings/DraftInput';
+import type { DraftOutcome } from './bindings/DraftOutcome';
+import type { DraftSummary } from './bindings/DraftSummary';
 import type { Envelope } from './bindings/Envelope';
 import type { ErrorKind } from './bindings/ErrorKind';
 import type { Event } from './bindings/Event';
@@ -150,9 +155,54 @@ export function syncAccount(account: string): Promise<SyncReport> {
   return call<SyncReport>('sync_account', { account });
 }
 
-/** Sends a message (queued in the outbox first, so it leaves even after a failure). */
+/** Sends the composer's form (queued in the outbox first, so it leaves even after a failure;
+ * without a password in the keyring it only queues). The draft it continues is removed once it
+ * is queued; the message it answers is marked answered or forwarded. */
 export function send(account: string, draft: DraftInput): Promise<SendOutcome> {
   return call<SendOutcome>('send', { account, draft });
+}
+
+/** A form answering or forwarding a cached message: recipients, subject, quoted text, who it
+ * is from (the service for a message in a service mailbox), attachments carried over. */
+export function composeAnswer(account: string, answering: AnswerRef): Promise<ComposeStart> {
+  return call<ComposeStart>('compose_answer', { account, answering });
+}
+
+/** A form continuing a saved draft. */
+export function composeDraft(account: string, draftId: string): Promise<ComposeStart> {
+  return call<ComposeStart>('compose_draft', { account, draftId });
+}
+
+/** Saves the form as a draft (a new version of `draft.draft_id` when set); resolves to its id
+ * and whether it reached the server (`saved`) or is kept here for now (`local`). */
+export function saveDraft(account: string, draft: DraftInput): Promise<DraftOutcome> {
+  return call<DraftOutcome>('save_draft', { account, draft });
+}
+
+/** An account's drafts, newest first. */
+export function drafts(account: string): Promise<DraftSummary[]> {
+  return call<DraftSummary[]>('drafts', { account });
+}
+
+/** Deletes a draft. */
+export function deleteDraft(account: string, draftId: string): Promise<DraftOutcome> {
+  return call<DraftOutcome>('delete_draft', { account, draftId });
+}
+
+/** Known addresses matching what was typed (a word of the name or address starting with it),
+ * the most used first. */
+export function knownAddresses(account: string, prefix: string, limit = 8): Promise<Address[]> {
+  return call<Address[]>('known_addresses', { account, prefix, limit });
+}
+
+/** Sends a stopped outbox item (failed or unconfirmed) again. */
+export function retryOutbox(messageId: string): Promise<OutboxItem> {
+  return call<OutboxItem>('retry_outbox', { messageId });
+}
+
+/** Removes a stopped item from the outbox. */
+export function dropOutbox(messageId: string): Promise<void> {
+  return call<void>('drop_outbox', { messageId });
 }
 
 /** The messages waiting to leave, of one account or all. */

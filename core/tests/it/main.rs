@@ -3,6 +3,7 @@
 
 mod actions;
 mod calendar;
+mod composer;
 mod drafts;
 mod faults;
 mod folders;

@@ -413,3 +413,25 @@ fn base64_lines(data: &[u8]) -> String {
     out.push_str("\r\n");
     out
 }
+
+/// The corpus the app's end-to-end test opens in the real webview, checked here first: under
+/// both policies no script construct survives; blocked, no attribute points at the server the
+/// vectors report to; allowed, only images may.
+#[test]
+fn the_webview_corpus_is_neutralised_here_too() {
+    let base = "http://127.0.0.1:9";
+    let vectors = calame_testkit::hostile::vectors(base);
+    for (index, vector) in vectors.iter().enumerate() {
+        let raw = calame_testkit::hostile::message(vector, index, "news@tracker.test", "alice@example.test");
+        for remote in [RemoteContent::Block, RemoteContent::Allow] {
+            let m = message::read(raw.as_bytes(), remote);
+            let html = m.html.as_deref().unwrap_or_default();
+            // Blocked, check_safe refuses any remote URL in an attribute (text may name one).
+            let kept = check_safe(&vector.name, html, remote);
+            for url in kept {
+                assert!(url.starts_with(&format!("{base}/t/")), "{}: kept {url}", vector.name);
+            }
+        }
+    }
+    eprintln!("{} webview vectors checked under both policies", vectors.len());
+}

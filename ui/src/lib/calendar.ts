@@ -619,3 +619,63 @@ export function calendarColor(color: string | null, key: string): string {
   for (const char of key) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
   return PALETTE[hash % PALETTE.length] ?? '#1f6fd1';
 }
+
+// What the views show -------------------------------------------------------------------------
+
+/** A calendar of one of the accounts, with the colour it is drawn in. */
+export type CalendarEntry = {
+  key: string;
+  account: string;
+  id: string;
+  name: string;
+  owner: string | null;
+  shared: boolean;
+  writable: boolean;
+  color: string;
+};
+
+/** An occurrence as the views place it. */
+export type CalItem = {
+  /** Unique among the items shown (the same event in two calendars stays two items). */
+  key: string;
+  calendar: CalendarEntry;
+  occurrence: DetailedOccurrence;
+  span: Span;
+};
+
+export function calItem(calendar: CalendarEntry, occurrence: DetailedOccurrence): CalItem {
+  return {
+    key: `${calendar.key}\n${occurrence.uid}\n${occurrence.recurrence_id ?? occurrence.start}`,
+    calendar,
+    occurrence: { ...occurrence, calendar: calendar.id },
+    span: occurrenceSpan(occurrence),
+  };
+}
+
+/** Items in the order a day lists them: all-day and long ones first, then by start. */
+export function byStart(a: CalItem, b: CalItem): number {
+  const longA = inAllDayRow(a.span) ? 0 : 1;
+  const longB = inAllDayRow(b.span) ? 0 : 1;
+  return (
+    longA - longB ||
+    a.span.start.getTime() - b.span.start.getTime() ||
+    b.span.end.getTime() - a.span.end.getTime() ||
+    (a.occurrence.summary ?? '').localeCompare(b.occurrence.summary ?? '')
+  );
+}
+
+/** When an item happens, said in full for screen readers and titles: « Journée entière »,
+ * « 09:00 – 10:00 », or with the dates when it spans several days. */
+export function whenLabel(span: Span, lang: Lang, allDay: string): string {
+  const lastDay = span.allDay ? addDays(span.end, -1) : span.end;
+  const dateFormat = new Intl.DateTimeFormat(LOCALE[lang], { weekday: 'long', day: 'numeric', month: 'long' });
+  if (span.allDay) {
+    return sameDay(span.start, lastDay)
+      ? allDay
+      : `${allDay}, ${dateFormat.format(span.start)} – ${dateFormat.format(lastDay)}`;
+  }
+  if (sameDay(span.start, span.end) || span.end.getTime() === addDays(span.start, 1).getTime()) {
+    return `${shortTime(span.start, lang)} – ${shortTime(span.end, lang)}`;
+  }
+  return `${dateFormat.format(span.start)} ${shortTime(span.start, lang)} – ${dateFormat.format(span.end)} ${shortTime(span.end, lang)}`;
+}

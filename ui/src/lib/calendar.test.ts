@@ -344,6 +344,11 @@ describe('the editor form', () => {
       endTime: '16:00',
     });
     expect(newForm(day(2027, 3, 16), new Date(2027, 2, 15, 14, 20))).toMatchObject({ startTime: '09:00' });
+    // A time picked in the week view; the hour after 02:00 on 28 March 2027 does not exist.
+    expect(newForm(day(2027, 3, 28), new Date(2027, 2, 15, 14, 20), 90)).toMatchObject({
+      startTime: '01:30',
+      endTime: '03:30',
+    });
     expect(newForm(day(2027, 3, 15), new Date(2027, 2, 15, 23, 20))).toMatchObject({
       startDate: '2027-03-15',
       startTime: '23:00',

@@ -556,10 +556,13 @@ export function formOf(occurrence: DetailedOccurrence): EventForm {
   };
 }
 
-/** A new event's form on `day`: the next full hour when it is today, else 09:00; one hour. */
-export function newForm(day: Date, now: Date): EventForm {
+/** A new event's form on `day`: at `minutes` when given, else the next full hour when it is
+ * today, else 09:00; one hour long. */
+export function newForm(day: Date, now: Date, minutes: number | null = null): EventForm {
   let start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 9, 0);
-  if (sameDay(day, now)) {
+  if (minutes !== null) {
+    start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 0, minutes);
+  } else if (sameDay(day, now)) {
     start = new Date(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours() + 1, 0);
     // Late in the evening the next hour is tomorrow: keep the event on the day asked.
     if (!sameDay(start, day)) start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 0);

@@ -143,6 +143,9 @@ describe('CalendarView', () => {
     expect(screen.getByRole('heading', { name: 'semaine du 15 au 21 mars 2027' })).toBeTruthy();
     expect(await screen.findByRole('button', { name: /Conseil municipal/ })).toBeTruthy();
     expect(screen.getByRole('group', { name: 'lundi 15 mars 2027' })).toBeTruthy();
+    // The two-day market is one bar over Saturday and Sunday, in the all-day row.
+    const market = screen.getByRole('button', { name: /Marché de printemps/ });
+    expect(market.style.gridColumn).toBe('7 / span 2');
     await fireEvent.click(screen.getByRole('button', { name: 'Jour' }));
     expect(screen.getByRole('heading', { name: 'lundi 15 mars 2027' })).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Agenda' }));

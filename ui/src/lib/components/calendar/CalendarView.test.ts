@@ -119,7 +119,15 @@ describe('CalendarView', () => {
     serve();
     const { unmount } = render(CalendarView, props);
     await screen.findByRole('button', { name: /Commission urbanisme/ });
+    const asked = eventCalls().length;
     await fireEvent.click(await screen.findByRole('checkbox', { name: /Élus/ }));
+    await waitFor(() => expect(screen.queryByRole('button', { name: /Commission urbanisme/ })).toBeNull());
+    // Hiding loads nothing, nor does showing again what this period already has.
+    expect(eventCalls()).toHaveLength(asked);
+    await fireEvent.click(screen.getByRole('checkbox', { name: /Élus/ }));
+    expect(await screen.findByRole('button', { name: /Commission urbanisme/ })).toBeTruthy();
+    expect(eventCalls()).toHaveLength(asked);
+    await fireEvent.click(screen.getByRole('checkbox', { name: /Élus/ }));
     await waitFor(() => expect(screen.queryByRole('button', { name: /Commission urbanisme/ })).toBeNull());
     expect(JSON.parse(localStorage.getItem('calame.calendar.hidden') ?? '[]')).toEqual([`${ACCOUNT}\nelus/calendar`]);
     unmount();
@@ -128,6 +136,12 @@ describe('CalendarView', () => {
     await screen.findByRole('button', { name: /Conseil municipal/ });
     expect((screen.getByRole('checkbox', { name: /Élus/ }) as HTMLInputElement).checked).toBe(false);
     expect(eventCalls().some((args) => args.calendar === 'elus/calendar')).toBe(false);
+    // Shown again: only that calendar is loaded.
+    const before = eventCalls().length;
+    await fireEvent.click(screen.getByRole('checkbox', { name: /Élus/ }));
+    expect(await screen.findByRole('button', { name: /Commission urbanisme/ })).toBeTruthy();
+    expect(eventCalls().slice(before).map((args) => args.calendar)).toEqual(['elus/calendar']);
+    expect(localStorage.getItem('calame.calendar.hidden')).toBe('[]');
   });
 
   it('moves between periods and views', async () => {

@@ -99,6 +99,8 @@ describe('CalendarView', () => {
     // The month grid runs from Monday 1 March to Sunday 4 April: April's 2nd is there too.
     expect(await screen.findByRole('button', { name: /Permanence/ })).toBeTruthy();
     expect(eventCalls()).toContainEqual({ account: OTHER, from: '2027-03-01', to: '2027-04-04', calendar: 'accueil/calendar' });
+    // Each calendar once, though the accounts' calendars arrive one after the other.
+    expect(eventCalls().map((args) => args.calendar).sort()).toEqual(['accueil/calendar', 'agent/calendar', 'elus/calendar']);
     const grid = screen.getByRole('grid', { name: 'mars 2027' });
     expect(within(grid).getAllByRole('gridcell')).toHaveLength(35);
     expect(within(grid).getByRole('gridcell', { name: 'lundi 15 mars 2027' }).getAttribute('aria-current')).toBe('date');

@@ -225,6 +225,11 @@ describe('EventEditor', () => {
     expect(document.activeElement).toBe(within(dialog).getByLabelText('Titre'));
     await fireEvent.keyDown(dialog, { key: 'Tab', shiftKey: true });
     expect(document.activeElement).toBe(last);
+    // A click on the backdrop leaves the focus on the page; Tab brings it back.
+    last.blur();
+    expect(document.activeElement).toBe(document.body);
+    await fireEvent.keyDown(document.body, { key: 'Tab' });
+    expect(document.activeElement).toBe(within(dialog).getByLabelText('Titre'));
     await fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(onclose).toHaveBeenCalledWith(false);
   });

@@ -23,5 +23,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     globals: false,
+    // Dates are tested in the town hall's zone, with its two daylight-saving changes a year.
+    env: { TZ: 'Europe/Paris' },
   },
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
@@ -135,6 +135,33 @@ describe('App', () => {
     expect(invoke.mock.calls.filter(([cmd]) => cmd === 'act')).toEqual([
       ['act', { account: ACCOUNT, action: { action: 'flag', folder: 'INBOX', uids: [7], add: ['\\Seen'], remove: [] } }],
     ]);
+  });
+
+  it('switches between the mail and the calendar', async () => {
+    internals.__TAURI_INTERNALS__ = {};
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'ui_language') return 'fr';
+      if (cmd === 'accounts') return [account];
+      if (cmd === 'folders' || cmd === 'refresh_folders') return DOVECOT_LIKE;
+      if (cmd === 'calendars') {
+        return [{ id: 'agent/calendar', name: 'Agenda', owner: 'agent', shared: false, writable: true, color: null }];
+      }
+      if (cmd === 'events') return [];
+      throw { kind: 'not_found', message: cmd };
+    });
+    render(App);
+    await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' });
+    const modes = screen.getByRole('group', { name: 'Affichage' });
+    const mail = within(modes).getByRole('button', { name: 'Courrier' });
+    const calendar = within(modes).getByRole('button', { name: 'Agenda' });
+    expect(mail.getAttribute('aria-pressed')).toBe('true');
+    await fireEvent.click(calendar);
+    expect(calendar.getAttribute('aria-pressed')).toBe('true');
+    expect(screen.queryByRole('treeitem', { name: 'Demandes 4 non lus' })).toBeNull();
+    expect(await screen.findByRole('checkbox', { name: /Agenda/ })).toBeTruthy();
+    expect(invoke).toHaveBeenCalledWith('calendars', { account: ACCOUNT });
+    await fireEvent.click(mail);
+    expect(await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' })).toBeTruthy();
   });
 });
 

@@ -30,11 +30,7 @@ impl Drop for Guard {
 
 /// One app window at a time: two WebKit processes and two servers' worth of work do not fit
 /// side by side on a small machine.
-static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_window() -> std::sync::MutexGuard<'static, ()> {
-    ONE_WINDOW.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -177,7 +173,7 @@ fn screenshot_path(name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn folder_tree_shows_own_and_shared_folders() {
-    let _one = one_window();
+    let _one = ONE_WINDOW.lock().await;
     let stack = Stack::shared();
     let profile = seeded_profile(stack).await;
     let (_xvfb, display) = start_xvfb();
@@ -280,7 +276,7 @@ impl HitCounter {
 /// allows a sender: exactly the images of what was allowed are fetched, nothing else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_mail_runs_no_script_and_fetches_nothing_until_allowed() {
-    let _one = one_window();
+    let _one = ONE_WINDOW.lock().await;
     let stack = Stack::shared();
     let counter = HitCounter::start();
     let user = stack.add_user(&format!("hostile-{}", std::process::id())).unwrap();

@@ -3,7 +3,10 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
-const files = vi.hoisted(() => ({ pickFiles: vi.fn(async () => [] as string[]), onFileDrop: vi.fn(async () => () => {}) }));
+const files = vi.hoisted(() => ({
+  pickFiles: vi.fn(async () => [] as string[]),
+  onFileDrop: vi.fn(async (_handler: (drag: FileDrag) => void) => () => {}),
+}));
 vi.mock('../files', () => files);
 
 import { flushSync } from 'svelte';
@@ -13,6 +16,7 @@ import type { ComposeStart } from '../bindings/ComposeStart';
 import type { DraftInput } from '../bindings/DraftInput';
 import type { Identity } from '../bindings/Identity';
 import { composeNotice, composeRequest, type ComposeRequest } from '../compose';
+import type { FileDrag } from '../files';
 import { lang } from '../i18n';
 import { ACCOUNT } from '../testing/fixtures';
 
@@ -316,6 +320,40 @@ describe('Composer', () => {
     await waitFor(() => expect(get(composeRequest)).toBeNull());
     expect(calls('delete_draft')).toEqual([{ account: ACCOUNT, draftId: 'brouillon-1@calame' }]);
     expect(calls('save_draft')).toHaveLength(1);
+  });
+
+  it('continues a draft as it was left, saving over the same draft', async () => {
+    serve({
+      compose_draft: () => ({
+        draft: { ...ANSWER.draft, text: 'Début du texte\n-- \nCamille Agent', draft_id: 'brouillon-7@calame' },
+        attachments: [],
+      }),
+    });
+    open({ kind: 'draft', account: ACCOUNT, draftId: 'brouillon-7@calame' }, { autosaveDelay: 10 });
+    const body = (await screen.findByRole('textbox', { name: 'Texte du message' })) as HTMLTextAreaElement;
+    expect(calls('compose_draft')).toEqual([{ account: ACCOUNT, draftId: 'brouillon-7@calame' }]);
+    expect(screen.getByRole('dialog', { name: 'Brouillon' })).toBeTruthy();
+    expect(body.value).toBe('Début du texte\n-- \nCamille Agent');
+    await type(body, `Suite. ${body.value}`);
+    await waitFor(() => expect(calls('save_draft')).toHaveLength(1));
+    expect(calls('save_draft')[0]!.draft).toMatchObject({ draft_id: 'brouillon-7@calame', answering: ANSWER.draft.answering });
+  });
+
+  it('highlights the drop zone while files are dragged over, and attaches the dropped ones', async () => {
+    let drag: ((d: FileDrag) => void) | null = null;
+    files.onFileDrop.mockImplementationOnce(async (handler) => {
+      drag = handler;
+      return () => {};
+    });
+    serve();
+    open({ kind: 'new', account: ACCOUNT });
+    await screen.findByRole('combobox', { name: 'À' });
+    await waitFor(() => expect(drag).not.toBeNull());
+    flushSync(() => drag!({ type: 'over' }));
+    expect(screen.getByText('Déposez les fichiers ici pour les joindre')).toBeTruthy();
+    flushSync(() => drag!({ type: 'drop', paths: ['/home/agent/arrêté.odt'] }));
+    expect(screen.queryByText('Déposez les fichiers ici pour les joindre')).toBeNull();
+    expect(within(screen.getByRole('region', { name: 'Pièces jointes' })).getByText('arrêté.odt')).toBeTruthy();
   });
 
   it('adds picked files and drops carried attachments from what is kept', async () => {

@@ -107,6 +107,8 @@ describe('OutboxView', () => {
       'Envoyés',
     ]);
     expect(within(entry('x')).getByText('Tentatives : 3')).toBeTruthy();
+    expect(within(entry('x')).getByText(`Compte : ${ACCOUNT}`)).toBeTruthy();
+    expect(within(entry('x')).getByText('À : jean@exemple.fr')).toBeTruthy();
     expect(within(entry('x')).getByText('Dernière erreur : 550 adresse inconnue')).toBeTruthy();
     expect(within(entry('q')).getByText(/^Prochain essai : 15 mars 2027/)).toBeTruthy();
     expect(within(entry('f')).getByText('Copie classée dans Sent')).toBeTruthy();

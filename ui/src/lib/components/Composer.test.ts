@@ -270,6 +270,15 @@ describe('Composer', () => {
     await screen.findByText('Brouillon enregistré sur cet appareil (hors ligne)');
   });
 
+  it('keeps what was written when it goes without being closed (replaced by another message)', async () => {
+    serve();
+    const { unmount } = open({ kind: 'new', account: ACCOUNT });
+    await type(await screen.findByLabelText('Objet'), 'Inachevé');
+    unmount();
+    await waitFor(() => expect(calls('save_draft')).toHaveLength(1));
+    expect(calls('save_draft')[0]!.draft).toMatchObject({ subject: 'Inachevé', draft_id: null });
+  });
+
   it('asks before sending when the text speaks of an attachment and none is joined', async () => {
     serve();
     open({ kind: 'new', account: ACCOUNT });

@@ -304,6 +304,31 @@ describe('Composer', () => {
     expect(sentDraft().to).toEqual([{ name: 'Jean Dupont', email: 'jean@exemple.fr' }]);
   });
 
+  it('passes on what the core warns about a sent message', async () => {
+    serve({
+      send: () => ({ message_id: 'm3@calame', status: 'sent', filed_in: null, warning: 'copie non classée dans Envoyés' }),
+    });
+    open({ kind: 'reply', account: ACCOUNT, folder: 'INBOX', uid: 42 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Envoyer' }));
+    await waitFor(() => expect(get(composeNotice)).toBe('Message envoyé. Attention : copie non classée dans Envoyés'));
+  });
+
+  it('saves the draft before closing when asked to', async () => {
+    serve();
+    open({ kind: 'new', account: ACCOUNT });
+    const subject = await screen.findByLabelText('Objet');
+    await type(subject, 'À reprendre');
+    await fireEvent.click(screen.getByRole('button', { name: 'Fermer' }));
+    const ask = await screen.findByRole('alertdialog', { name: 'Enregistrer le brouillon ?' });
+    await fireEvent.click(within(ask).getByRole('button', { name: 'Annuler' }));
+    expect(get(composeRequest)).not.toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Fermer' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Enregistrer' }));
+    await waitFor(() => expect(get(composeRequest)).toBeNull());
+    expect(calls('save_draft')).toHaveLength(1);
+    expect(calls('save_draft')[0]!.draft).toMatchObject({ subject: 'À reprendre' });
+  });
+
   it('keeps the form open with the error when sending fails', async () => {
     serve({ send: () => Promise.reject({ kind: 'network', message: 'smtp.exemple.fr injoignable' }) });
     open({ kind: 'reply', account: ACCOUNT, folder: 'INBOX', uid: 42 });

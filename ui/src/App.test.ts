@@ -19,6 +19,7 @@ import { flushSync } from 'svelte';
 import App from './App.svelte';
 import type { Envelope } from './lib/bindings/Envelope';
 import type { Event as CoreEvent } from './lib/bindings/Event';
+import { composeRequest } from './lib/compose';
 import { lang } from './lib/i18n';
 import { ACCOUNT, DOVECOT_LIKE } from './lib/testing/fixtures';
 
@@ -162,6 +163,55 @@ describe('App', () => {
     expect(invoke).toHaveBeenCalledWith('calendars', { account: ACCOUNT });
     await fireEvent.click(mail);
     expect(await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' })).toBeTruthy();
+  });
+});
+
+describe('App, composing', () => {
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    listen.mockClear();
+    events.handlers = [];
+    internals.__TAURI_INTERNALS__ = {};
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    composeRequest.set(null);
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  it('writes a new message as the service of the selected shared folder, and shows the outbox count', async () => {
+    let pending = [{ state: 'failed' }, { state: 'queued' }, { state: 'filed' }];
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'ui_language') return 'fr';
+      if (cmd === 'accounts') return [account];
+      if (cmd === 'folders' || cmd === 'refresh_folders') return DOVECOT_LIKE;
+      if (cmd === 'list_messages') return [];
+      if (cmd === 'outbox') return pending;
+      if (cmd === 'identities') {
+        return [
+          { email: 'accueil@mairie-exemple.fr', name: null, mode: 'send_as', signature: null, reply_to: null, sent_folder: null, discovered: true },
+        ];
+      }
+      throw { kind: 'not_found', message: cmd };
+    });
+    render(App);
+    expect(await screen.findByRole('button', { name: 'Boîte d’envoi (2)' })).toBeTruthy();
+    pending = [{ state: 'filed' }];
+    flushSync(() =>
+      events.handlers.forEach((handler) =>
+        handler({ payload: { event: 'outbox', account: ACCOUNT, message_id: 'm', sent: true, filed_in: 'Sent', problem: null } }),
+      ),
+    );
+    await waitFor(() => expect(screen.queryByRole('button', { name: /Boîte d’envoi/ })).toBeNull());
+
+    await fireEvent.click(await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Écrire un nouveau message' }));
+    expect(await screen.findByRole('dialog', { name: 'Nouveau message' })).toBeTruthy();
+    const from = (await screen.findByLabelText('De')) as HTMLSelectElement;
+    expect(from.selectedOptions[0]?.textContent).toBe('accueil@mairie-exemple.fr (en tant que)');
+    await fireEvent.keyDown(document.body, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 });
 

@@ -68,3 +68,16 @@ export function personFull(address: Address): string {
   const name = address.name?.trim();
   return name ? `${name} <${address.email}>` : address.email;
 }
+
+/** A time of day, "14:32", for « Brouillon enregistré à 14:32 ». */
+export function clockTime(date: Date, lang: Lang = 'fr'): string {
+  return new Intl.DateTimeFormat(LOCALE[lang], { hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
+/** A date and time written short, "3 mars 2027 à 14:32" (empty when unreadable), for the
+ * outbox's next attempt and the drafts' last change. */
+export function shortDateTime(iso: string | null, lang: Lang = 'fr'): string {
+  const date = parse(iso);
+  if (date === null) return '';
+  return new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}

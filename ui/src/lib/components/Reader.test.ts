@@ -4,7 +4,9 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
 
+import { get } from 'svelte/store';
 import Reader from './Reader.svelte';
+import { composeRequest } from '../compose';
 import type { Message } from '../bindings/Message';
 import { fileSize } from '../format';
 import { lang } from '../i18n';
@@ -123,6 +125,24 @@ describe('Reader', () => {
     const list = await screen.findByRole('region', { name: 'Pièces jointes' });
     const items = within(list).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
     expect(items).toEqual(['programme.pdf 1,5 Mo', 'Pièce jointe sans nom 512 octets']);
+  });
+
+  it('answers and forwards the message shown through the composer', async () => {
+    composeRequest.set(null);
+    invoke.mockResolvedValue(message());
+    render(Reader, props);
+    const actions = await screen.findByRole('group', { name: 'Actions sur le message' });
+    const reply = within(actions).getByRole('button', { name: 'Répondre à l’expéditeur' });
+    expect(reply.textContent?.trim()).toBe('Répondre');
+    await fireEvent.click(reply);
+    expect(get(composeRequest)).toEqual({ kind: 'reply', account: ACCOUNT, folder: 'INBOX', uid: 42 });
+    await fireEvent.click(within(actions).getByRole('button', { name: 'Répondre à l’expéditeur et à tous les destinataires' }));
+    expect(get(composeRequest)).toEqual({ kind: 'reply_all', account: ACCOUNT, folder: 'INBOX', uid: 42 });
+    await fireEvent.click(within(actions).getByRole('button', { name: 'Transférer ce message' }));
+    expect(get(composeRequest)).toEqual({ kind: 'forward', account: ACCOUNT, folder: 'INBOX', uid: 42 });
+    // Opening the composer reads nothing more here: the composer asks the core itself.
+    expect(invoke.mock.calls.map(([cmd]) => cmd)).toEqual(['read_message']);
+    composeRequest.set(null);
   });
 
   it('says why a message could not be shown', async () => {

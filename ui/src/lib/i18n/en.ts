@@ -7,7 +7,6 @@ export const en: Record<MessageKey, string> = {
 
   'search.placeholder': 'Search mail',
   'search.label': 'Search mail',
-  'search.unavailable': 'Search will be available in a later version',
 
   'pane.folders': 'Folders',
   'pane.messages': 'Messages',
@@ -52,8 +51,6 @@ export const en: Record<MessageKey, string> = {
   'state.refreshFailedShort': 'Could not refresh: {reason}',
   'state.refresh': 'Refresh folders',
   'state.noFolders': 'No folders for this account',
-  'state.noAccount': 'No account configured',
-  'state.noAccountHint': 'Add an account from a terminal with the command {command}, then restart Calame.',
   'state.selectFolder': 'Select a folder',
   'state.selectFolderHint': 'Its messages will appear here.',
   'state.selectMessage': 'No message selected',

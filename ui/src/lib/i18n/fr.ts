@@ -8,7 +8,6 @@ export const fr = {
 
   'search.placeholder': 'Rechercher dans le courrier',
   'search.label': 'Rechercher dans le courrier',
-  'search.unavailable': 'La recherche sera disponible dans une prochaine version',
 
   'pane.folders': 'Dossiers',
   'pane.messages': 'Messages',
@@ -53,8 +52,6 @@ export const fr = {
   'state.refreshFailedShort': 'Actualisation impossible : {reason}',
   'state.refresh': 'Actualiser les dossiers',
   'state.noFolders': 'Aucun dossier pour ce compte',
-  'state.noAccount': 'Aucun compte configuré',
-  'state.noAccountHint': 'Ajoutez un compte depuis un terminal avec la commande {command}, puis relancez Calame.',
   'state.selectFolder': 'Sélectionnez un dossier',
   'state.selectFolderHint': 'Ses messages s’afficheront ici.',
   'state.selectMessage': 'Aucun message sélectionné',

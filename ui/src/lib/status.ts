@@ -93,7 +93,9 @@ export function withNetwork(state: Status, up: boolean): Status {
 
 /** Seconds left before the core tries `account` again (0 once due). */
 export function secondsLeft(offline: Offline, now: number): number {
-  return Math.max(0, Math.ceil(offline.retryInSeconds - (now - offline.at) / 1000));
+  // The clock that ticks the countdown may lag behind the event by up to a second.
+  const elapsed = Math.max(0, now - offline.at);
+  return Math.max(0, Math.ceil(offline.retryInSeconds - elapsed / 1000));
 }
 
 export type StatusStore = Readable<Status> & {

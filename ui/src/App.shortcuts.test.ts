@@ -203,7 +203,7 @@ describe('App, shortcuts and header tools', () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('searchbox')));
     await fireEvent.input(screen.getByRole('searchbox'), { target: { value: 'budget' } });
     await fireEvent.submit(screen.getByRole('search'));
-    expect(await screen.findByRole('heading', { name: 'Résultats pour « budget »' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: /Résultats pour «\sbudget\s»/ })).toBeTruthy();
     expect(invoke).toHaveBeenCalledWith('search', {
       account: ACCOUNT,
       request: { query: 'budget', folder: null, limit: 200, offset: 0, server: false },

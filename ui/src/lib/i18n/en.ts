@@ -135,6 +135,7 @@ export const en: Record<MessageKey, string> = {
   'status.offline': 'Offline',
   'status.offlineRetry': 'Offline — retrying in {seconds} s',
   'status.offlineRetryAccount': '{account} offline — retrying in {seconds} s',
+  'status.offlineShort': 'Offline · {seconds} s',
   'status.offlineRetrying': 'Offline — retrying now',
   'status.sync': 'Syncing {folder}…',
   'status.syncLabel': 'Sync progress',

@@ -76,6 +76,8 @@ describe('App', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Ajouter le compte' }));
     expect(await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' })).toBeTruthy();
     expect(invoke).toHaveBeenCalledWith('add_account', expect.objectContaining({ password: 'secret', remember: true }));
+    // The first sync of the new account runs at once (its progress shows in the header).
+    await waitFor(() => expect(invoke).toHaveBeenCalledWith('sync_account', { account: ACCOUNT }));
   });
 
   it('shows a load error by kind, and retries', async () => {

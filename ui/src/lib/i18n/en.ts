@@ -123,6 +123,7 @@ export const en: Record<MessageKey, string> = {
   'notice.deleted': 'Message deleted',
   'notice.markedRead': 'Message marked as read',
   'notice.markedUnread': 'Message marked as unread',
+  'notice.syncFailed': 'Sync failed: {reason}',
   'notice.actFailed': 'Action failed: {reason}',
 
   'settings.open': 'Settings',

@@ -124,6 +124,7 @@ export const fr = {
   'notice.deleted': 'Message supprimé',
   'notice.markedRead': 'Message marqué comme lu',
   'notice.markedUnread': 'Message marqué comme non lu',
+  'notice.syncFailed': 'Synchronisation impossible : {reason}',
   'notice.actFailed': 'Action impossible : {reason}',
 
   'settings.open': 'Paramètres',

@@ -214,6 +214,15 @@ describe('App, shortcuts and header tools', () => {
     expect(invoke).toHaveBeenCalledWith('read_message', {
       account: ACCOUNT, folder: 'Projets/2027/Budget', uid: 42, allowRemoteOnce: false,
     });
+    await fireEvent.click(screen.getByRole('button', { name: 'Chercher aussi sur le serveur' }));
+    await waitFor(() =>
+      expect(invoke).toHaveBeenCalledWith('search', {
+        account: ACCOUNT,
+        request: { query: 'budget', folder: null, limit: 200, offset: 0, server: true },
+      }),
+    );
+    expect(await screen.findByRole('option', { name: /Budget 2027/ })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Chercher aussi sur le serveur' })).toBeNull();
     await fireEvent.click(screen.getByRole('button', { name: 'Retour au dossier' }));
     expect(screen.queryByRole('heading', { name: /Résultats pour/ })).toBeNull();
   });

@@ -191,6 +191,8 @@ export const en: Record<MessageKey, string> = {
   'search.resultsLabel': 'Messages found',
   'search.back': 'Back to the folder',
   'search.searching': 'Searching…',
+  'search.server': 'Search the server too',
+  'search.searchingServer': 'Searching the server…',
   'search.none': 'No message found',
   'search.failed': 'Search failed: {reason}',
   'search.noAccount': 'No account to search',

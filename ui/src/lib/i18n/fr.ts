@@ -192,6 +192,8 @@ export const fr = {
   'search.resultsLabel': 'Messages trouvés',
   'search.back': 'Retour au dossier',
   'search.searching': 'Recherche…',
+  'search.server': 'Chercher aussi sur le serveur',
+  'search.searchingServer': 'Recherche sur le serveur…',
   'search.none': 'Aucun message trouvé',
   'search.failed': 'Recherche impossible : {reason}',
   'search.noAccount': 'Aucun compte où chercher',

@@ -214,6 +214,21 @@ describe('App, shortcuts and header tools', () => {
     expect(invoke).toHaveBeenCalledWith('read_message', {
       account: ACCOUNT, folder: 'Projets/2027/Budget', uid: 42, allowRemoteOnce: false,
     });
+    // The message opened from the results was read: "m" marks it unread; "e" archives it and
+    // the result goes.
+    (document.activeElement as HTMLElement | null)?.blur();
+    await key('m');
+    await waitFor(() =>
+      expect(actions()).toContainEqual({
+        account: ACCOUNT,
+        action: { action: 'flag', folder: 'Projets/2027/Budget', uids: [42], add: [], remove: ['\\Seen'] },
+      }),
+    );
+    await key('e');
+    await waitFor(() => expect(screen.queryByRole('option', { name: /Budget 2027/ })).toBeNull());
+    expect(actions()).toContainEqual({
+      account: ACCOUNT, action: { action: 'move', folder: 'Projets/2027/Budget', uids: [42], dest: 'Archive' },
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Chercher aussi sur le serveur' }));
     await waitFor(() =>
       expect(invoke).toHaveBeenCalledWith('search', {

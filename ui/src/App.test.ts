@@ -4,12 +4,15 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
 const events = vi.hoisted(() => ({
+  /** Listeners of core events. */
   handlers: [] as ((event: { payload: unknown }) => void)[],
+  /** Listeners of sync progress. */
+  progress: [] as ((event: { payload: unknown }) => void)[],
   unlisten: vi.fn(),
 }));
 const listen = vi.hoisted(() =>
-  vi.fn(async (_name: string, handler: (event: { payload: unknown }) => void) => {
-    events.handlers.push(handler);
+  vi.fn(async (name: string, handler: (event: { payload: unknown }) => void) => {
+    (name === 'sync-progress' ? events.progress : events.handlers).push(handler);
     return events.unlisten;
   }),
 );
@@ -32,6 +35,7 @@ describe('App', () => {
     invoke.mockReset();
     listen.mockClear();
     events.handlers = [];
+    events.progress = [];
     events.unlisten.mockReset();
   });
   afterEach(() => {
@@ -49,16 +53,32 @@ describe('App', () => {
     internals.__TAURI_INTERNALS__ = {};
     invoke.mockImplementation(async (cmd: string) => (cmd === 'ui_language' ? 'en' : []));
     render(App);
-    expect(await screen.findByRole('heading', { name: 'No account configured' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Welcome to Calame' })).toBeTruthy();
     expect(invoke).toHaveBeenCalledWith('ui_language', undefined);
   });
 
-  it('explains how to add an account when there is none', async () => {
+  it('offers the account wizard when there is no account, then shows the new account', async () => {
     internals.__TAURI_INTERNALS__ = {};
-    invoke.mockImplementation(async (cmd: string) => (cmd === 'accounts' ? [] : []));
+    let configured: unknown[] = [];
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'accounts') return configured;
+      if (cmd === 'folders' || cmd === 'refresh_folders') return configured.length ? DOVECOT_LIKE : [];
+      if (cmd === 'add_account') {
+        configured = [account];
+        return account;
+      }
+      return 'fr';
+    });
     render(App);
-    expect(await screen.findByRole('heading', { name: 'Aucun compte configuré' })).toBeTruthy();
-    expect(screen.getByText('calame account add')).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Bienvenue dans Calame' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Annuler' })).toBeNull();
+    await fireEvent.input(screen.getByLabelText('Adresse électronique'), { target: { value: ACCOUNT } });
+    await fireEvent.input(screen.getByLabelText('Mot de passe'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Ajouter le compte' }));
+    expect(await screen.findByRole('treeitem', { name: 'Demandes 4 non lus' })).toBeTruthy();
+    expect(invoke).toHaveBeenCalledWith('add_account', expect.objectContaining({ password: 'secret', remember: true }));
+    // The first sync of the new account runs at once (its progress shows in the header).
+    await waitFor(() => expect(invoke).toHaveBeenCalledWith('sync_account', { account: ACCOUNT }));
   });
 
   it('shows a load error by kind, and retries', async () => {
@@ -230,6 +250,7 @@ describe('App, live updates', () => {
     invoke.mockReset();
     listen.mockClear();
     events.handlers = [];
+    events.progress = [];
     events.unlisten.mockReset();
     internals.__TAURI_INTERNALS__ = {};
     vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(560);
@@ -262,11 +283,10 @@ describe('App, live updates', () => {
   it('listens to the core once, and stops when the window goes', async () => {
     const { unmount } = render(App);
     await openInbox();
-    expect(listen).toHaveBeenCalledTimes(1);
-    expect(listen.mock.calls[0]![0]).toBe('core-event');
+    expect(listen.mock.calls.map(([name]) => name).sort()).toEqual(['core-event', 'sync-progress']);
     expect(events.unlisten).not.toHaveBeenCalled();
     unmount();
-    expect(events.unlisten).toHaveBeenCalledTimes(1);
+    expect(events.unlisten).toHaveBeenCalledTimes(2);
   });
 
   it('shows new mail at the top of the folder shown', async () => {

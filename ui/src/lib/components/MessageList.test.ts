@@ -139,6 +139,24 @@ describe('MessageList', () => {
     await waitFor(() => expect(selected().map((el) => el.getAttribute('aria-posinset'))).toEqual(['1']));
   });
 
+  it('selects and opens the next and previous messages when asked from elsewhere', async () => {
+    serve(3);
+    const onopen = vi.fn();
+    const { component } = render(MessageList, { ...props, total: 3, onopen });
+    await screen.findByRole('option', { name: /Objet 0/ });
+    const selected = () => screen.getAllByRole('option').filter((el) => el.getAttribute('aria-selected') === 'true');
+    flushSync(() => component.next());
+    expect(selected().map((el) => el.getAttribute('aria-posinset'))).toEqual(['1']);
+    flushSync(() => component.next());
+    flushSync(() => component.next());
+    flushSync(() => component.next());
+    expect(selected().map((el) => el.getAttribute('aria-posinset'))).toEqual(['3']);
+    flushSync(() => component.previous());
+    expect(onopen.mock.calls.map(([e]) => (e as Envelope).subject)).toEqual(['Objet 0', 'Objet 1', 'Objet 2', 'Objet 1']);
+    expect(component.flagsOf(TOTAL - 1)).toEqual(['\\Seen', '\\Flagged']);
+    expect(component.flagsOf(1)).toBeNull();
+  });
+
   it('opens a message on click', async () => {
     serve(5);
     const onopen = vi.fn();

@@ -74,29 +74,45 @@ impl Calame {
     }
 
     /// Send the form through the outbox; the draft it continues is removed once the message
-    /// is queued, and the message it answers is marked answered or forwarded.
+    /// is queued, and the message it answers is marked answered or forwarded. Once the
+    /// message is queued nothing is an error: what keeps it from leaving now (the network,
+    /// the server, the login) is the outcome's warning, and it stays in the outbox to leave
+    /// later, so that no one sends it a second time thinking it failed.
     pub async fn send_form(
         &self,
         email: &str,
         form: DraftInput,
         password: Option<&Secret<String>>,
     ) -> Result<SendOutcome> {
+        let account = self.account(Some(email))?;
         let answering = form.answering.clone();
         let draft_id = form.draft_id.clone();
-        let (draft, origin) = self.form_draft(email, form, password).await?;
-        let outcome = match &draft_id {
-            Some(id) => self.send_draft_as(email, id, draft, &origin, password).await?,
-            None => self.send_with(email, draft, &origin, password).await?,
+        let (draft, origin) = self.form_draft(&account.email, form, password).await?;
+        let message_id = match &draft_id {
+            Some(id) => self.queue_continued_draft(&account, id, draft, &origin)?,
+            None => self.enqueue(&account, draft, &origin)?,
         };
+        let mut outcome = SendOutcome::queued(message_id.clone());
+        if let Some(password) = password {
+            let drafts_warning = match &draft_id {
+                Some(id) => self.drafts_warning(&account, password, id).await,
+                None => None,
+            };
+            outcome = match self.send_queued(&account, &message_id, password).await {
+                Ok(sent) => sent,
+                Err(e) => SendOutcome {
+                    warning: Some(format!("kept in the outbox, to leave later: {e}")),
+                    ..outcome
+                },
+            };
+            if outcome.warning.is_none() {
+                outcome.warning = drafts_warning.map(|w| format!("the draft is still in Drafts: {w}"));
+            }
+        }
         if let Some(answering) = answering {
-            self.mark_answered(
-                email,
-                &answering.folder,
-                answering.uid,
-                answering.kind == AnswerKind::Forward,
-                password,
-            )
-            .await;
+            let forward = answering.kind == AnswerKind::Forward;
+            self.mark_answered(&account.email, &answering.folder, answering.uid, forward, password)
+                .await;
         }
         Ok(outcome)
     }

@@ -334,15 +334,7 @@ impl Calame {
     ) -> Result<SendOutcome> {
         let account = self.account(Some(email))?;
         let id = clean_id(draft_id);
-        let draft = Draft {
-            from: None,
-            sender: None,
-            ..draft
-        };
-        let message_id = self.enqueue(&account, draft, origin)?;
-        // Queued: now, and not before, the draft may go.
-        self.drafts
-            .tombstone(&account.email, &id, &rfc3339(SystemTime::now()))?;
+        let message_id = self.queue_continued_draft(&account, &id, draft, origin)?;
         let Some(password) = password else {
             return Ok(SendOutcome::queued(message_id));
         };
@@ -352,6 +344,40 @@ impl Calame {
             outcome.warning = drafts_warning.map(|w| format!("sent; the draft is still in Drafts: {w}"));
         }
         Ok(outcome)
+    }
+
+    /// Queue `draft` as what draft `id` became, then (and not before) remove the draft here;
+    /// its Message-ID in the outbox.
+    pub(crate) fn queue_continued_draft(
+        &self,
+        account: &Account,
+        id: &str,
+        draft: Draft,
+        origin: &Origin,
+    ) -> Result<String> {
+        let draft = Draft {
+            from: None,
+            sender: None,
+            ..draft
+        };
+        let message_id = self.enqueue(account, draft, origin)?;
+        self.drafts
+            .tombstone(&account.email, &clean_id(id), &rfc3339(SystemTime::now()))?;
+        Ok(message_id)
+    }
+
+    /// The server's side of a continued draft that was queued: its copies in Drafts removed
+    /// now if possible; why not, for the user.
+    pub(crate) async fn drafts_warning(
+        &self,
+        account: &Account,
+        password: &Secret<String>,
+        id: &str,
+    ) -> Option<String> {
+        match self.flush_drafts_for_one(account, password, &clean_id(id)).await {
+            Ok((_, warning)) => warning,
+            Err(e) => Some(e.to_string()),
+        }
     }
 
     /// Put the drafts saved here in the server's Drafts folder and remove there those deleted

@@ -204,3 +204,35 @@ async fn a_form_answers_from_a_draft_and_a_forward_keeps_only_what_it_keeps() {
     assert_eq!(names("CITOYENNE"), vec![bob.email.clone()]);
     assert_eq!(names("jéan"), vec![bob.email.clone()]);
 }
+
+/// Once a form's message is queued, nothing is an error: a refused login leaves it queued with
+/// a warning (the user is not led to send it again), and it leaves once, later.
+#[tokio::test]
+async fn a_form_queued_but_not_sent_is_a_warning_not_an_error() {
+    let stack = Stack::shared();
+    let alice = stack.user("alice").clone();
+    let bob = stack.user("bob").clone();
+    let (_a, calame, password) = sending_account(stack, &alice, stack.info.submission_port).await;
+    let subject = format!("refus-{}", std::process::id());
+    let form = calame_core::DraftInput {
+        to: vec![Address {
+            name: None,
+            email: bob.email.clone(),
+        }],
+        subject: subject.clone(),
+        text: "Bonjour.".into(),
+        ..Default::default()
+    };
+    let wrong = calame_core::Secret::new("pas le bon".to_owned());
+    let outcome = calame.send_form(&alice.email, form, Some(&wrong)).await.unwrap();
+    assert_eq!(outcome.status, "queued");
+    assert!(
+        outcome.warning.as_deref().is_some_and(|w| w.contains("outbox")),
+        "{outcome:?}"
+    );
+    let queued = calame.outbox_items(Some(&alice.email)).unwrap();
+    assert!(queued.iter().any(|i| i.message_id == outcome.message_id));
+    let report = calame.flush_outbox_with(&alice.email, &password).await.unwrap();
+    assert_eq!(report.sent, vec![outcome.message_id.clone()]);
+    assert_eq!(arrived(stack, &bob, "INBOX", &subject, 1).len(), 1);
+}

@@ -109,8 +109,8 @@ export const en: Record<MessageKey, string> = {
   'invitation.replied': '{who} answered the invitation',
   'invitation.repliedUnknown': 'An attendee answered the invitation',
 
+  'move.actions': 'File the message',
   'move.open': 'Move to…',
-  'move.openLabel': 'Move this message to another folder',
   'move.openSelection': 'Move the selection to…',
   'move.menu': 'Destination folders',
   'move.none': 'No folder can take this message',

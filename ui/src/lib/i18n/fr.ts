@@ -110,8 +110,8 @@ export const fr = {
   'invitation.replied': '{who} a répondu à l’invitation',
   'invitation.repliedUnknown': 'Un participant a répondu à l’invitation',
 
+  'move.actions': 'Classer le message',
   'move.open': 'Déplacer vers…',
-  'move.openLabel': 'Déplacer ce message vers un autre dossier',
   'move.openSelection': 'Déplacer la sélection vers…',
   'move.menu': 'Dossiers de destination',
   'move.none': 'Aucun dossier ne peut recevoir ce message',

@@ -119,6 +119,24 @@ describe('App, moving messages', () => {
     expect(screen.getAllByRole('option')).toHaveLength(1);
   });
 
+  it('takes the rows out before the core has answered', async () => {
+    refuse = false;
+    render(App);
+    await openInbox();
+    const answer = invoke.getMockImplementation()!;
+    let release: () => void = () => {};
+    invoke.mockImplementation((cmd: string, args?: Record<string, unknown>) =>
+      cmd === 'act' ? new Promise((resolve) => (release = () => resolve(answer(cmd, args)))) : answer(cmd, args),
+    );
+    const data = transfer();
+    await fireEvent.dragStart(screen.getByRole('option', { name: /Conseil municipal/ }), { dataTransfer: data });
+    await fireEvent.drop(screen.getByRole('treeitem', { name: 'Archives' }), { dataTransfer: data });
+    expect(screen.queryByRole('option', { name: /Conseil municipal/ })).toBeNull();
+    expect(screen.getByRole('option', { name: /Marché/ })).toBeTruthy();
+    release();
+    expect(await screen.findByText('Message déplacé vers Archives')).toBeTruthy();
+  });
+
   it('puts the rows back and says why when the core refuses the move', async () => {
     refuse = true;
     render(App);

@@ -187,4 +187,19 @@ describe('App, moving messages', () => {
     await waitFor(() => expect(actions()).toContainEqual({ account: ACCOUNT, action: { action: 'delete', folder: 'INBOX', uids: [7, 6] } }));
     expect(await screen.findByText('2 messages supprimés')).toBeTruthy();
   });
+
+  it('archives every selected message with the archive shortcut', async () => {
+    refuse = false;
+    render(App);
+    await openInbox();
+    const list = screen.getByRole('listbox');
+    await fireEvent.click(screen.getByRole('option', { name: /Conseil municipal/ }));
+    await fireEvent.keyDown(list, { key: 'a', ctrlKey: true });
+    (document.activeElement as HTMLElement | null)?.blur();
+    await fireEvent.keyDown(document.body, { key: 'e' });
+    await waitFor(() =>
+      expect(actions()).toContainEqual({ account: ACCOUNT, action: { action: 'move', folder: 'INBOX', uids: [7, 6], dest: 'Archive' } }),
+    );
+    expect(await screen.findByText('2 messages déplacés vers Archives')).toBeTruthy();
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_SELECTION, click, extend, moveTo, selectAll, selectOne, sortedIndexes, toggle } from './selection';
+import { EMPTY_SELECTION, click, extend, focusOnly, moveTo, selectAll, selectOne, sortedIndexes, toggle } from './selection';
 
 describe('selection', () => {
   it('selects one row on a plain click, replacing what was selected', () => {
@@ -56,5 +56,15 @@ describe('selection', () => {
     expect(sortedIndexes(s)).toEqual([0, 1, 2, 3, 4]);
     expect(s.focus).toBe(3);
     expect(selectAll([0, 1]).focus).toBe(0);
+  });
+
+  it('moves the keyboard alone with Ctrl+arrows, then Ctrl+Space picks the row reached', () => {
+    let s = selectOne(1);
+    s = focusOnly(s, 2);
+    s = focusOnly(s, 3);
+    expect(sortedIndexes(s)).toEqual([1]);
+    expect(s.focus).toBe(3);
+    s = toggle(s, s.focus);
+    expect(sortedIndexes(s)).toEqual([1, 3]);
   });
 });

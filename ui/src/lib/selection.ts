@@ -2,7 +2,9 @@
 // indexes (no DOM): a plain click or arrow selects one row; Ctrl/Cmd+click toggles one row;
 // Shift+click or Shift+arrow selects the range from the anchor (the last row chosen without
 // Shift) to the row reached, Ctrl+Shift adding that range to what was already selected; Ctrl+A
-// selects every row given. `focus` is the row the keyboard is on and the one the reader shows.
+// selects every row given; Ctrl+arrows move the keyboard without changing the selection and
+// Ctrl+Space toggles the row reached (the WAI-ARIA listbox way to pick rows apart from the
+// keyboard). `focus` is the row the keyboard is on and the one the reader shows.
 
 export type Selection = {
   /** Where a Shift range starts. -1 when nothing was chosen yet. */
@@ -66,6 +68,11 @@ export function click(selection: Selection, index: number, modifiers: Modifiers)
 /** An arrow (or Page, Home, End) to row `index`: Shift extends from the anchor, else one row. */
 export function moveTo(selection: Selection, index: number, modifiers: Modifiers): Selection {
   return modifiers.shiftKey === true ? extend(selection, index) : selectOne(index);
+}
+
+/** Only the keyboard moves (Ctrl+arrows): the selection and its anchor stay. */
+export function focusOnly(selection: Selection, index: number): Selection {
+  return { ...selection, focus: index };
 }
 
 /** The selected indexes, ascending. */

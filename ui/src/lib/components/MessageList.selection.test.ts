@@ -119,6 +119,12 @@ describe('MessageList, several messages', () => {
     expect(selectedSubjects()).toHaveLength(screen.getAllByRole('option').length);
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     expect(selectedSubjects()).toEqual(['Objet 2']);
+    await fireEvent.keyDown(list, { key: 'ArrowDown', ctrlKey: true });
+    await fireEvent.keyDown(list, { key: 'ArrowDown', ctrlKey: true });
+    expect(selectedSubjects()).toEqual(['Objet 2']);
+    await fireEvent.keyDown(list, { key: ' ', ctrlKey: true });
+    expect(selectedSubjects()).toEqual(['Objet 2', 'Objet 4']);
+    expect(document.getElementById(list.getAttribute('aria-activedescendant') ?? '')?.textContent).toContain('Objet 4');
   });
 
   it('drags the selected rows together, or an unselected row alone', async () => {

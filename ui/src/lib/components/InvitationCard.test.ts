@@ -85,6 +85,14 @@ describe('InvitationCard', () => {
     expect(await screen.findByText('Réponse envoyée : peut-être')).toBeTruthy();
   });
 
+  it('says when the answer waits in the outbox', async () => {
+    invoke.mockResolvedValue({ ...responded, reply: { ...responded.reply, status: 'queued' } });
+    renderCard();
+    await fireEvent.click(screen.getByRole('button', { name: 'Accepter' }));
+    expect(await screen.findByText(/Elle partira de la boîte d’envoi/)).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toContain('Réponse envoyée : acceptée');
+  });
+
   it('shows why an answer failed and gives the buttons back', async () => {
     invoke.mockRejectedValue({ kind: 'offline', message: 'hors ligne' });
     renderCard();

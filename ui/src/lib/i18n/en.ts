@@ -104,6 +104,7 @@ export const en: Record<MessageKey, string> = {
   'invitation.sent.accept': 'Answer sent: accepted',
   'invitation.sent.tentative': 'Answer sent: maybe',
   'invitation.sent.decline': 'Answer sent: declined',
+  'invitation.queued': 'It will leave the outbox as soon as the connection allows.',
   'invitation.failed': 'Could not send the answer: {reason}',
   'invitation.cancelled': 'This event was cancelled by the organiser',
   'invitation.replied': '{who} answered the invitation',

@@ -105,6 +105,7 @@ export const fr = {
   'invitation.sent.accept': 'Réponse envoyée : acceptée',
   'invitation.sent.tentative': 'Réponse envoyée : peut-être',
   'invitation.sent.decline': 'Réponse envoyée : refusée',
+  'invitation.queued': 'Elle partira de la boîte d’envoi dès que la connexion le permettra.',
   'invitation.failed': 'Impossible d’envoyer la réponse : {reason}',
   'invitation.cancelled': 'Cet événement a été annulé par l’organisateur',
   'invitation.replied': '{who} a répondu à l’invitation',

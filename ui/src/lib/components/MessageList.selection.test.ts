@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
@@ -155,5 +155,23 @@ describe('MessageList, several messages', () => {
     expect(removed).toBe(2);
     expect(subjects()).toEqual(['Objet 0', 'Objet 2', 'Objet 4', 'Objet 5']);
     expect(screen.getAllByRole('option')[0]!.getAttribute('aria-setsize')).toBe('4');
+  });
+
+  it('keeps the chosen messages selected when new mail pushes the rows down', async () => {
+    const rows = { current: Array.from({ length: 6 }, (_, i) => envelope(i)) };
+    invoke.mockImplementation(async (cmd: string, args: { offset: number; limit: number }) => {
+      if (cmd !== 'list_messages') return null;
+      return rows.current.slice(args.offset, args.offset + args.limit);
+    });
+    const onselectionchange = vi.fn();
+    const { component } = render(MessageList, { ...props, onselectionchange });
+    await fireEvent.click(await screen.findByRole('option', { name: /Objet 1$/ }));
+    await fireEvent.click(screen.getByRole('option', { name: /Objet 2$/ }), { shiftKey: true });
+    rows.current = [{ ...envelope(0), uid: TOTAL + 1, subject: 'Nouveau' }, ...rows.current];
+    component.reload(1);
+    await screen.findByRole('option', { name: /Nouveau$/ });
+    await waitFor(() => expect(selectedSubjects()).toEqual(['Objet 1', 'Objet 2']));
+    expect(component.selectedUids()).toEqual([TOTAL - 1, TOTAL - 2]);
+    expect(onselectionchange).toHaveBeenLastCalledWith([TOTAL - 1, TOTAL - 2]);
   });
 });

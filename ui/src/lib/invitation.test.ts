@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerOfPartstat, invitationKind, invitationWhen } from './invitation';
+import { invitationKind, invitationWhen } from './invitation';
 
 describe('invitationWhen', () => {
   it('writes a timed event on one day with its two times, in the local zone', () => {
@@ -32,18 +32,11 @@ describe('invitationWhen', () => {
   });
 });
 
-describe('invitationKind and answerOfPartstat', () => {
+describe('invitationKind', () => {
   it('reads the method whatever its case', () => {
     expect(invitationKind('REQUEST')).toBe('request');
     expect(invitationKind('cancel')).toBe('cancel');
     expect(invitationKind('REPLY')).toBe('reply');
     expect(invitationKind('PUBLISH')).toBe('other');
-  });
-
-  it('maps PARTSTAT values to answers', () => {
-    expect(answerOfPartstat('ACCEPTED')).toBe('accept');
-    expect(answerOfPartstat('TENTATIVE')).toBe('tentative');
-    expect(answerOfPartstat('DECLINED')).toBe('decline');
-    expect(answerOfPartstat('NEEDS-ACTION')).toBeNull();
   });
 });

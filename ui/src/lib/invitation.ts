@@ -78,17 +78,3 @@ export function invitationKind(method: string): InvitationKind {
 
 /** The answers offered, in the order of the buttons. */
 export const ANSWERS: readonly InvitationAnswer[] = ['accept', 'tentative', 'decline'];
-
-/** The answer sent, from the PARTSTAT the core reports (`ACCEPTED`, `TENTATIVE`, `DECLINED`). */
-export function answerOfPartstat(partstat: string): InvitationAnswer | null {
-  switch (partstat.trim().toUpperCase()) {
-    case 'ACCEPTED':
-      return 'accept';
-    case 'TENTATIVE':
-      return 'tentative';
-    case 'DECLINED':
-      return 'decline';
-    default:
-      return null;
-  }
-}

@@ -121,7 +121,6 @@ export const en: Record<MessageKey, string> = {
   'move.selected.one': '{n} message selected',
   'move.selected.other': '{n} messages selected',
   'move.selectionActions': 'Actions on the selected messages',
-  'move.dropRefused': 'Read-only folder: messages cannot be dropped here',
   'notice.moved': 'Message moved to {folder}',
   'notice.movedMany': '{n} messages moved to {folder}',
   'notice.deletedMany': '{n} messages deleted',

@@ -122,7 +122,6 @@ export const fr = {
   'move.selected.one': '{n} message sélectionné',
   'move.selected.other': '{n} messages sélectionnés',
   'move.selectionActions': 'Actions sur les messages sélectionnés',
-  'move.dropRefused': 'Dossier en lecture seule : impossible d’y déposer un message',
   'notice.moved': 'Message déplacé vers {folder}',
   'notice.movedMany': '{n} messages déplacés vers {folder}',
   'notice.deletedMany': '{n} messages supprimés',

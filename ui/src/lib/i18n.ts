@@ -44,7 +44,10 @@ export function t(key: MessageKey, params?: Params): string {
 }
 
 /** "1 non lu" / "3 non lus": picks `key.one` or `key.other` with the language's plural rule. */
-export function plural(base: 'folder.unread' | 'folder.total', n: number): string {
+export function plural(
+  base: 'folder.unread' | 'folder.total' | 'invitation.attendees' | 'move.selected',
+  n: number,
+): string {
   const rule = new Intl.PluralRules(current).select(n);
   return t(rule === 'one' ? `${base}.one` : `${base}.other`, { n: formatNumber(n) });
 }

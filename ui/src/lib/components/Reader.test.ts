@@ -150,6 +150,31 @@ describe('Reader', () => {
     render(Reader, props);
     expect((await screen.findByRole('alert')).textContent).toBe('Impossible d’afficher ce message : Vous êtes hors ligne');
   });
+
+  it('shows an invitation as a card with its answers', async () => {
+    invoke.mockResolvedValue(
+      message({
+        invitation: {
+          method: 'REQUEST',
+          uid: 'evt@mairie-exemple.fr',
+          summary: 'Commission urbanisme',
+          start: '2027-03-16T14:00:00+01:00',
+          end: '2027-03-16T16:00:00+01:00',
+          all_day: false,
+          location: 'Mairie annexe',
+          organizer: 'urbanisme@mairie-exemple.fr',
+          attendees: [ACCOUNT],
+          part: '2',
+        },
+      }),
+    );
+    render(Reader, props);
+    const card = await screen.findByRole('region', { name: 'Invitation' });
+    expect(within(card).getByRole('heading', { name: 'Commission urbanisme' })).toBeTruthy();
+    expect(within(card).getByRole('button', { name: 'Accepter' })).toBeTruthy();
+    expect(within(card).getByRole('button', { name: 'Peut-être' })).toBeTruthy();
+    expect(within(card).getByRole('button', { name: 'Refuser' })).toBeTruthy();
+  });
 });
 
 describe('fileSize', () => {

@@ -1,4 +1,6 @@
 //! The commands the front-end invokes: take the input, call the core, map the error.
+//! None runs on the main thread (Tauri's default for a command that is not `async`): that
+//! thread draws the window, and a cache read there would stall scrolling.
 //! Tauri passes the arguments by their camelCase names (`allowRemoteOnce`); the values are the
 //! core's own types, whose TypeScript twins ts-rs generates.
 
@@ -25,7 +27,7 @@ impl AppState {
     }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountSummary>, AppError> {
     let calame = state.calame()?;
     let accounts = calame.accounts().map_err(state.err())?;
@@ -52,7 +54,7 @@ pub async fn add_account(
 }
 
 /// All accounts' folders from the local cache: instant, and available offline.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn folders(state: State<'_, AppState>) -> Result<Vec<Folder>, AppError> {
     state.calame()?.folders(None).map_err(state.err())
 }
@@ -64,7 +66,7 @@ pub async fn refresh_folders(state: State<'_, AppState>, account: String) -> Res
 }
 
 /// A page of a folder's messages from the cache, newest first.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_messages(
     state: State<'_, AppState>,
     account: String,
@@ -101,7 +103,7 @@ pub async fn read_message(
 }
 
 /// Allow remote content from now on, for a sender or a message (by Message-ID).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn allow_remote(state: State<'_, AppState>, account: String, what: AllowRemote) -> Result<(), AppError> {
     state.calame()?.allow_remote(&account, what).map_err(state.err())
 }
@@ -211,7 +213,7 @@ pub async fn save_draft(
 }
 
 /// An account's drafts, newest first, from here and the cached Drafts folder.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn drafts(state: State<'_, AppState>, account: String) -> Result<Vec<DraftSummary>, AppError> {
     state.calame()?.drafts(&account).map_err(state.err())
 }
@@ -232,7 +234,7 @@ pub async fn delete_draft(
 }
 
 /// Addresses to suggest for a recipient field, the most used first.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn known_addresses(
     state: State<'_, AppState>,
     account: String,
@@ -246,19 +248,19 @@ pub fn known_addresses(
 }
 
 /// Send a stopped outbox item again (failed, unconfirmed).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn retry_outbox(state: State<'_, AppState>, message_id: String) -> Result<Item, AppError> {
     state.calame()?.retry_outbox_item(&message_id).map_err(state.err())
 }
 
 /// Remove a stopped item from the outbox.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn drop_outbox(state: State<'_, AppState>, message_id: String) -> Result<(), AppError> {
     state.calame()?.drop_outbox_item(&message_id).map_err(state.err())
 }
 
 /// The messages waiting to leave, of one account or all.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn outbox(state: State<'_, AppState>, account: Option<String>) -> Result<Vec<Item>, AppError> {
     state.calame()?.outbox_items(account.as_deref()).map_err(state.err())
 }
@@ -270,19 +272,19 @@ pub async fn flush_outbox(state: State<'_, AppState>, account: String) -> Result
 }
 
 /// The addresses an account can send as.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn identities(state: State<'_, AppState>, account: String) -> Result<Vec<Identity>, AppError> {
     state.calame()?.identities(&account).map_err(state.err())
 }
 
 /// An account's calendars, from the cache.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn calendars(state: State<'_, AppState>, account: String) -> Result<Vec<Calendar>, AppError> {
     state.calame()?.calendars(&account).map_err(state.err())
 }
 
 /// Occurrences between two local dates (`YYYY-MM-DD`, `to` included), from the cache.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn events(
     state: State<'_, AppState>,
     account: String,

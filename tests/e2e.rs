@@ -96,6 +96,24 @@ async fn seeded_profile(stack: &Stack) -> tempfile::TempDir {
     dir
 }
 
+/// A profile with `user`'s account, its INBOX synced.
+async fn synced_profile(stack: &Stack, user: &calame_testkit::User) -> tempfile::TempDir {
+    let profile = tempfile::tempdir().unwrap();
+    let calame = Calame::open(profile.path(), "e2e setup").unwrap();
+    let password = Secret::new(user.password.clone());
+    let setup = AccountSetup {
+        email: user.email.clone(),
+        login: Some(user.login.clone()),
+        imap: Some(format!("127.0.0.1:{}", stack.info.imaps_port)),
+        tls: Some(TlsMode::Implicit),
+        trust_cert: Some(stack.info.cert_sha256.clone()),
+        ..Default::default()
+    };
+    calame.add_account(setup, &password, false).await.unwrap();
+    calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
+    profile
+}
+
 async fn session(profile: &Path, display: &str, password: &str) -> (Guard, Client) {
     let port = free_port();
     let native = free_port();
@@ -295,21 +313,7 @@ async fn hostile_mail_runs_no_script_and_fetches_nothing_until_allowed() {
         std::fs::write(&path, raw).unwrap();
         stack.fix_mail_owner(&path).unwrap();
     }
-    let profile = tempfile::tempdir().unwrap();
-    {
-        let calame = Calame::open(profile.path(), "e2e setup").unwrap();
-        let password = Secret::new(user.password.clone());
-        let setup = AccountSetup {
-            email: user.email.clone(),
-            login: Some(user.login.clone()),
-            imap: Some(format!("127.0.0.1:{}", stack.info.imaps_port)),
-            tls: Some(TlsMode::Implicit),
-            trust_cert: Some(stack.info.cert_sha256.clone()),
-            ..Default::default()
-        };
-        calame.add_account(setup, &password, false).await.unwrap();
-        calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
-    }
+    let profile = synced_profile(stack, &user).await;
     let (_xvfb, display) = start_xvfb();
     let (_driver, client) = session(profile.path(), &display, &user.password).await;
 
@@ -920,21 +924,7 @@ async fn app_figures() {
     let user = stack.add_user(&format!("figures-{}", std::process::id())).unwrap();
     let seeded = Instant::now();
     stack.seed(&user, "INBOX", 7, count).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    {
-        let calame = Calame::open(profile.path(), "figures").unwrap();
-        let password = Secret::new(user.password.clone());
-        let setup = AccountSetup {
-            email: user.email.clone(),
-            login: Some(user.login.clone()),
-            imap: Some(format!("127.0.0.1:{}", stack.info.imaps_port)),
-            tls: Some(TlsMode::Implicit),
-            trust_cert: Some(stack.info.cert_sha256.clone()),
-            ..Default::default()
-        };
-        calame.add_account(setup, &password, false).await.unwrap();
-        calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
-    }
+    let profile = synced_profile(stack, &user).await;
     eprintln!(
         "figures: {count} messages seeded and synced in {:.1} s",
         seeded.elapsed().as_secs_f64()

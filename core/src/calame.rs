@@ -5,6 +5,7 @@ mod composer;
 mod contacts;
 mod drafts;
 mod imip;
+mod order;
 mod reply;
 mod search;
 mod send;
@@ -13,6 +14,7 @@ pub use calendar::CalendarSync;
 pub use composer::{CarriedAttachment, ComposeStart};
 pub use drafts::{DraftOutcome, DraftPlace, DraftSummary, DraftsFlushed};
 pub use imip::{InvitationsApplied, Responded};
+pub use order::ListOrder;
 pub use reply::{Answer, AnswerText, Answering};
 pub use send::{FlushReport, Origin, SendOutcome};
 
@@ -53,6 +55,8 @@ pub struct Calame {
     calendar_queue: Queue<crate::caldav::Write>,
     /// One outbox flush at a time in this process (the profile lock keeps other processes out).
     flushing: tokio::sync::Mutex<()>,
+    /// Orders of folders' messages other than by arrival, until their messages change.
+    orders: order::Orders,
     /// One upload of drafts at a time in this process.
     drafts_flushing: tokio::sync::Mutex<()>,
 }
@@ -79,6 +83,7 @@ impl Calame {
             accounts_write: Mutex::new(()),
             flushing: tokio::sync::Mutex::new(()),
             drafts_flushing: tokio::sync::Mutex::new(()),
+            orders: order::Orders::default(),
         })
     }
 
@@ -623,6 +628,31 @@ impl Calame {
     pub async fn raw_message(&self, email: &str, folder: &str, uid: u32, online: bool) -> Result<Vec<u8>> {
         let login = if online { Login::Stored } else { Login::Offline };
         self.raw_message_as(email, folder, uid, login).await
+    }
+    /// Save attachment `part` of a message (as `read --json` numbers its parts) to `dest`:
+    /// written beside it and renamed, so that a file cut short never takes the name. Its size.
+    pub async fn save_attachment(
+        &self,
+        email: &str,
+        folder: &str,
+        uid: u32,
+        part: &str,
+        dest: &std::path::Path,
+        password: Option<&Secret<String>>,
+    ) -> Result<u64> {
+        use std::io::Write as _;
+        let raw = self.raw_message_with(email, folder, uid, password).await?;
+        let (_, bytes) = message::attachment(&raw, part)
+            .ok_or_else(|| Error::NotFound(format!("no part {part} in message {uid} of {folder}")))?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| Error::BadInput(format!("{} is not a file name", dest.display())))?;
+        let tmp = dest.with_file_name(format!("{}.part", name.to_string_lossy()));
+        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::storage(&tmp, e))?;
+        file.write_all(&bytes).map_err(|e| Error::storage(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::storage(&tmp, e))?;
+        std::fs::rename(&tmp, dest).map_err(|e| Error::storage(dest, e))?;
+        Ok(bytes.len() as u64)
     }
 
     /// [`Calame::raw_message`], fetched (when not cached) with the password given, or only

@@ -14,7 +14,7 @@ pub struct Address {
 }
 
 /// One message as the list shows it, and what sync needs to keep it current.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Envelope {
     pub uid: u32,

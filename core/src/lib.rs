@@ -47,7 +47,7 @@ pub use account::{Account, AccountSetup, AccountSummary, Endpoint, Identity, Sen
 pub use actions::Action;
 pub use calame::{
     Answer, AnswerText, Answering, Calame, CalendarSync, CarriedAttachment, ComposeStart, DraftOutcome, DraftPlace,
-    DraftSummary, DraftsFlushed, FlushReport, InvitationsApplied, Origin, Responded, SendOutcome,
+    DraftSummary, DraftsFlushed, FlushReport, InvitationsApplied, ListOrder, Origin, Responded, SendOutcome,
 };
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};

@@ -386,6 +386,19 @@ impl Store {
         Ok(out)
     }
 
+    /// A page of a folder's envelopes, oldest first.
+    pub fn envelopes_oldest_first(&self, id: u64, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
+        let mut out = Vec::with_capacity(limit.min(1000));
+        for item in self.envelopes.scan_prefix(id.to_be_bytes()).skip(offset).take(limit) {
+            let (_, value) = item.map_err(|e| self.err(e))?;
+            match decode(&value) {
+                Some(e) => out.push(e),
+                None => tracing::warn!("skipping an unreadable envelope"),
+            }
+        }
+        Ok(out)
+    }
+
     /// The envelopes of a folder from UID `from` on, in UID order.
     pub fn envelopes_from(&self, id: u64, from: u32) -> Result<Vec<Envelope>> {
         let end = id.checked_add(1).map(|next| envelope_key(next, 0));

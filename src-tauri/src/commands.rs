@@ -11,8 +11,8 @@ use calame_core::outbox::Item;
 use calame_core::sync::{Bodies, Progress};
 use calame_core::{
     AccountSetup, AccountSummary, Action, Address, AllowRemote, AnswerRef, AppError, ComposeStart, DraftInput,
-    DraftOutcome, DraftSummary, Envelope, EventInput, FlushReport, Folder, Identity, InvitationAnswer, Lang, Responded,
-    SearchHit, SearchRequest, Secret, SendOutcome, SyncReport,
+    DraftOutcome, DraftSummary, Envelope, EventInput, FlushReport, Folder, Identity, InvitationAnswer, Lang, ListOrder,
+    Responded, SearchHit, SearchRequest, Secret, SendOutcome, SyncReport,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -65,7 +65,7 @@ pub async fn refresh_folders(state: State<'_, AppState>, account: String) -> Res
     state.calame()?.refresh_folders(&account).await.map_err(state.err())
 }
 
-/// A page of a folder's messages from the cache, newest first.
+/// A page of a folder's messages from the cache, in `order` (newest first by default).
 #[tauri::command(async)]
 pub fn list_messages(
     state: State<'_, AppState>,
@@ -73,10 +73,11 @@ pub fn list_messages(
     folder: String,
     offset: usize,
     limit: usize,
+    order: Option<ListOrder>,
 ) -> Result<Vec<Envelope>, AppError> {
     state
         .calame()?
-        .list(&account, &folder, offset, limit)
+        .list_ordered(&account, &folder, order.unwrap_or_default(), offset, limit)
         .map_err(state.err())
 }
 
@@ -275,6 +276,45 @@ pub async fn flush_outbox(state: State<'_, AppState>, account: String) -> Result
 #[tauri::command(async)]
 pub fn identities(state: State<'_, AppState>, account: String) -> Result<Vec<Identity>, AppError> {
     state.calame()?.identities(&account).map_err(state.err())
+}
+
+/// Add or replace (by address) one of an account's identities: name, signature, reply-to,
+/// Sent folder, how it sends.
+#[tauri::command(async)]
+pub fn set_identity(state: State<'_, AppState>, account: String, identity: Identity) -> Result<(), AppError> {
+    state.calame()?.set_identity(&account, identity).map_err(state.err())
+}
+
+/// Forget a configured identity.
+#[tauri::command(async)]
+pub fn remove_identity(state: State<'_, AppState>, account: String, address: String) -> Result<(), AppError> {
+    state.calame()?.remove_identity(&account, &address).map_err(state.err())
+}
+
+/// Save a message's attachment to the file the user chose (fetched when the cache lacks the
+/// message and the keyring has the password); its size.
+#[tauri::command]
+pub async fn save_attachment(
+    state: State<'_, AppState>,
+    account: String,
+    folder: String,
+    uid: u32,
+    part: String,
+    path: String,
+) -> Result<u64, AppError> {
+    let password = keyring_password(&account).await;
+    state
+        .calame()?
+        .save_attachment(
+            &account,
+            &folder,
+            uid,
+            &part,
+            std::path::Path::new(&path),
+            password.as_ref(),
+        )
+        .await
+        .map_err(state.err())
 }
 
 /// An account's calendars, from the cache.

@@ -146,7 +146,7 @@ describe('App', () => {
     });
     render(App);
     await fireEvent.click(await screen.findByRole('treeitem', { name: 'Boîte de réception 12 non lus' }));
-    expect(invoke).toHaveBeenCalledWith('list_messages', { account: ACCOUNT, folder: inbox.name, offset: 0, limit: 100 });
+    expect(invoke).toHaveBeenCalledWith('list_messages', { account: ACCOUNT, folder: inbox.name, offset: 0, limit: 100, order: 'newest' });
     const row = await screen.findByRole('option', { name: 'Mairie Non lu Conseil municipal' });
     expect(screen.getByRole('listbox', { name: 'Boîte de réception' })).toBeTruthy();
     await fireEvent.click(row);

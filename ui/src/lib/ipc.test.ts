@@ -31,6 +31,9 @@ import {
   retryOutbox,
   dropOutbox,
   editEvent,
+  setIdentity,
+  removeIdentity,
+  saveAttachment,
 } from './ipc';
 import type { Event } from './bindings/Event';
 
@@ -66,6 +69,9 @@ describe('ipc', () => {
     await knownAddresses(a, 'dup');
     await retryOutbox('m1@calame');
     await dropOutbox('m2@calame');
+    await setIdentity(a, { email: 'accueil@mairie.fr', name: 'Accueil', mode: 'on_behalf', signature: null, reply_to: null, sent_folder: null, discovered: false });
+    await removeIdentity(a, 'accueil@mairie.fr');
+    await saveAttachment(a, 'INBOX', 3, '2', '/tmp/plan.pdf');
     await editEvent(a, 'ev1', null, { summary: 'Conseil', start: '2027-03-15', end: '2027-03-15', all_day: true, attendees: [] });
     expect(invoke.mock.calls).toEqual([
       ['compose_answer', { account: a, answering: { folder: 'Shared/accueil/INBOX', uid: 4, kind: 'reply_all' } }],
@@ -79,6 +85,15 @@ describe('ipc', () => {
       ['known_addresses', { account: a, prefix: 'dup', limit: 8 }],
       ['retry_outbox', { messageId: 'm1@calame' }],
       ['drop_outbox', { messageId: 'm2@calame' }],
+      [
+        'set_identity',
+        {
+          account: a,
+          identity: { email: 'accueil@mairie.fr', name: 'Accueil', mode: 'on_behalf', signature: null, reply_to: null, sent_folder: null, discovered: false },
+        },
+      ],
+      ['remove_identity', { account: a, address: 'accueil@mairie.fr' }],
+      ['save_attachment', { account: a, folder: 'INBOX', uid: 3, part: '2', path: '/tmp/plan.pdf' }],
       [
         'edit_event',
         {
@@ -102,7 +117,7 @@ describe('ipc', () => {
     await events('agent@mairie.fr', '2027-03-01', '2027-03-31');
     await respond('agent@mairie.fr', 'INBOX', 9, 'tentative');
     expect(invoke.mock.calls).toEqual([
-      ['list_messages', { account: 'agent@mairie.fr', folder: 'INBOX', offset: 50, limit: 50 }],
+      ['list_messages', { account: 'agent@mairie.fr', folder: 'INBOX', offset: 50, limit: 50, order: 'newest' }],
       ['read_message', { account: 'agent@mairie.fr', folder: 'INBOX', uid: 7, allowRemoteOnce: true }],
       ['read_message', { account: 'agent@mairie.fr', folder: 'INBOX', uid: 8, allowRemoteOnce: false }],
       [

@@ -25,6 +25,7 @@ import type { Folder } from './bindings/Folder';
 import type { Identity } from './bindings/Identity';
 import type { InvitationAnswer } from './bindings/InvitationAnswer';
 import type { Lang } from './bindings/Lang';
+import type { ListOrder } from './bindings/ListOrder';
 import type { Message } from './bindings/Message';
 import type { DetailedOccurrence } from './bindings/DetailedOccurrence';
 import type { OutboxItem } from './bindings/OutboxItem';
@@ -125,9 +126,16 @@ export function addAccount(setup: AccountSetup, password: string, remember: bool
   return call<AccountSummary>('add_account', { setup, password, remember });
 }
 
-/** A page of a folder's messages from the cache, newest first. */
-export function listMessages(account: string, folder: string, offset: number, limit: number): Promise<Envelope[]> {
-  return call<Envelope[]>('list_messages', { account, folder, offset, limit });
+/** A page of a folder's messages from the cache, in `order` (newest first by default; by
+ * sender, subject or conversation, the core keeps the folder's order until its messages change). */
+export function listMessages(
+  account: string,
+  folder: string,
+  offset: number,
+  limit: number,
+  order: ListOrder = 'newest',
+): Promise<Envelope[]> {
+  return call<Envelope[]>('list_messages', { account, folder, offset, limit, order });
 }
 
 /** A message, remote content blocked unless allowed this once or by the allow-list. */
@@ -218,6 +226,22 @@ export function flushOutbox(account: string): Promise<FlushReport> {
 /** The addresses an account can send as. */
 export function identities(account: string): Promise<Identity[]> {
   return call<Identity[]>('identities', { account });
+}
+
+/** Adds or replaces (by address) one of an account's identities. */
+export function setIdentity(account: string, identity: Identity): Promise<void> {
+  return call<void>('set_identity', { account, identity });
+}
+
+/** Forgets a configured identity. */
+export function removeIdentity(account: string, address: string): Promise<void> {
+  return call<void>('remove_identity', { account, address });
+}
+
+/** Saves a message's attachment (`part`, as the message lists it) to the file at `path`
+ * (chosen by the user in the save dialog); resolves to its size in bytes. */
+export function saveAttachment(account: string, folder: string, uid: number, part: string, path: string): Promise<number> {
+  return call<number>('save_attachment', { account, folder, uid, part, path });
 }
 
 /** An account's calendars, from the cache. */

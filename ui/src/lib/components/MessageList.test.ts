@@ -84,7 +84,7 @@ describe('MessageList', () => {
       'height: 5600000px',
     );
     expect(pagesAsked()).toEqual([0]);
-    expect(invoke).toHaveBeenCalledWith('list_messages', { account: ACCOUNT, folder: 'INBOX', offset: 0, limit: 100 });
+    expect(invoke).toHaveBeenCalledWith('list_messages', { account: ACCOUNT, folder: 'INBOX', offset: 0, limit: 100, order: 'newest' });
   });
 
   it('asks for the pages that scroll into view, and only those', async () => {

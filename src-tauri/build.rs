@@ -3,6 +3,7 @@ fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "accounts",
         "add_account",
+        "discover_account",
         "folders",
         "refresh_folders",
         "list_messages",

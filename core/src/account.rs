@@ -172,7 +172,7 @@ pub fn owner_address(owner: &str, account_email: &str) -> String {
 }
 
 /// What the user gives to add an account.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(default)]
 #[ts(export, optional_fields = nullable)]
 pub struct AccountSetup {

@@ -19,6 +19,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod autoconfig;
 mod calame;
 pub mod caldav;
 pub mod calendar;

@@ -53,6 +53,13 @@ pub async fn add_account(
     Ok(AccountSummary::from(&account))
 }
 
+/// The servers the address's mail provider publishes (autoconfig), if any: for the wizard
+/// to fill in before the user checks them.
+#[tauri::command]
+pub async fn discover_account(state: State<'_, AppState>, email: String) -> Result<Option<AccountSetup>, AppError> {
+    calame_core::autoconfig::discover(&email).await.map_err(state.err())
+}
+
 /// All accounts' folders from the local cache: instant, and available offline.
 #[tauri::command(async)]
 pub fn folders(state: State<'_, AppState>) -> Result<Vec<Folder>, AppError> {

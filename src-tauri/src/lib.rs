@@ -78,6 +78,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::accounts,
             commands::add_account,
+            commands::discover_account,
             commands::folders,
             commands::refresh_folders,
             commands::list_messages,

@@ -103,6 +103,11 @@ export function accounts(): Promise<AccountSummary[]> {
   return call<AccountSummary[]>('accounts');
 }
 
+/** The servers the address's mail provider publishes (autoconfig), or null. */
+export function discoverAccount(email: string): Promise<AccountSetup | null> {
+  return call<AccountSetup | null>('discover_account', { email });
+}
+
 /** Folders of every account, from the local cache (fast, works offline). */
 export function folders(): Promise<Folder[]> {
   return call<Folder[]>('folders');

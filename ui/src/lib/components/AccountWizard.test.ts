@@ -32,6 +32,30 @@ describe('AccountWizard', () => {
     delete internals.__TAURI_INTERNALS__;
   });
 
+  it('fills in the servers the provider publishes, unless the user changed them', async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === 'discover_account') {
+        return {
+          email: 'agent@mairie-exemple.fr', name: null, login: 'agent', imap: 'mail.mairie-exemple.fr:143',
+          smtp: 'mail.mairie-exemple.fr:587', caldav: null, tls: 'starttls', smtp_tls: 'starttls', trust_cert: null,
+        };
+      }
+      throw { kind: 'other', message: cmd };
+    });
+    render(AccountWizard, { first: true, onadded: vi.fn() });
+    const address = screen.getByLabelText('Adresse électronique');
+    await fireEvent.input(address, { target: { value: 'agent@mairie-exemple.fr' } });
+    await fireEvent.change(address);
+    await screen.findByText(/publiés par votre messagerie/);
+    expect(invoke).toHaveBeenCalledWith('discover_account', { email: 'agent@mairie-exemple.fr' });
+    await fireEvent.click(screen.getByText('Paramètres des serveurs'));
+    const hosts = screen.getAllByLabelText('Serveur') as HTMLInputElement[];
+    expect(hosts.map((h) => h.value)).toEqual(['mail.mairie-exemple.fr', 'mail.mairie-exemple.fr']);
+    const ports = screen.getAllByLabelText('Port') as HTMLInputElement[];
+    expect(ports.map((p) => p.value)).toEqual(['143', '587']);
+    expect((screen.getByLabelText('Identifiant') as HTMLInputElement).value).toBe('agent');
+  });
+
   it('guesses the servers from the address and adds the account', async () => {
     let answer: (value: unknown) => void = () => {};
     invoke.mockImplementation(() => new Promise((resolve) => (answer = resolve)));

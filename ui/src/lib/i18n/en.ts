@@ -300,6 +300,7 @@ export const en: Record<MessageKey, string> = {
   'wizard.nameHint': 'As your correspondents will see it, for example “Marie Martin — Front desk”.',
   'wizard.remember': 'Remember the password',
   'wizard.rememberHint': 'It is kept in the system keyring, not in Calame.',
+  'wizard.discovered': 'Server settings published by your mail provider: check them if needed.',
   'wizard.servers': 'Server settings',
   'wizard.imap': 'Incoming (IMAP)',
   'wizard.smtp': 'Outgoing (SMTP)',

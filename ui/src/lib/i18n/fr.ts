@@ -301,6 +301,7 @@ export const fr = {
   'wizard.nameHint': 'Tel que vos correspondants le verront, par exemple «\u00a0Marie Martin — Accueil\u00a0».',
   'wizard.remember': 'Se souvenir du mot de passe',
   'wizard.rememberHint': 'Il est gardé dans le trousseau du système, pas dans Calame.',
+  'wizard.discovered': 'Paramètres des serveurs publiés par votre messagerie : vérifiez-les si besoin.',
   'wizard.servers': 'Paramètres des serveurs',
   'wizard.imap': 'Réception (IMAP)',
   'wizard.smtp': 'Envoi (SMTP)',

@@ -242,6 +242,38 @@ async fn folder_tree_shows_own_and_shared_folders() {
     let body = body.as_str().unwrap_or_default();
     assert!(body.contains("accueil"), "the service mailbox is named:\n{body}");
     assert!(png.len() > 10_000, "a real picture, not an empty one");
+
+    // A phone's width: one pane at a time, the folders first, then the list of the one chosen.
+    client.set_window_size(360, 740).await.unwrap();
+    let visible = |selector: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); \
+                     return !!e && e.getBoundingClientRect().width > 0 && getComputedStyle(e).display !== 'none'",
+                    vec![json!(selector)],
+                )
+                .await
+                .unwrap()
+                .as_bool()
+                .unwrap_or(false)
+        }
+    };
+    let width = client.execute("return window.innerWidth", vec![]).await.unwrap();
+    assert!(width.as_u64().unwrap_or(9999) <= 400, "the window is narrow: {width}");
+    assert!(visible(".folders-pane").await, "the folders show at 360 px");
+    assert!(!visible(".list-pane").await, "and only them");
+    shot(&client, "narrow-folders.png").await;
+    wait_for(&client, "//*[@role='treeitem'][contains(., 'Demandes')]", "Demandes")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(visible(".list-pane").await, "the list at 360 px");
+    assert!(!visible(".folders-pane").await, "the list replaces the folders");
+    shot(&client, "narrow-list.png").await;
     client.close().await.unwrap();
 }
 

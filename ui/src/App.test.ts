@@ -272,7 +272,9 @@ describe('App, live updates', () => {
     flushSync(() => events.handlers.forEach((handler) => handler({ payload: event })));
   }
 
-  const subjects = () => screen.getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
+  // The list's rows (not the options of the « Trier » menu).
+  const subjects = () =>
+    within(screen.getByRole('listbox')).getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
   const listCalls = () => invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages').length;
 
   async function openInbox(): Promise<void> {

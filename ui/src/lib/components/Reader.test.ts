@@ -124,7 +124,7 @@ describe('Reader', () => {
     render(Reader, props);
     const list = await screen.findByRole('region', { name: 'Pièces jointes' });
     const items = within(list).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
-    expect(items).toEqual(['programme.pdf 1,5 Mo', 'Pièce jointe sans nom 512 octets']);
+    expect(items).toEqual(['programme.pdf 1,5 Mo Enregistrer', 'Pièce jointe sans nom 512 octets Enregistrer']);
   });
 
   it('answers and forwards the message shown through the composer', async () => {

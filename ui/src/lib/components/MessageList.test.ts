@@ -320,7 +320,7 @@ describe('MessageList, order and conversations', () => {
   it('starts again from the first page in a new order, dropping pages asked in the old one', async () => {
     // The pages asked newest first wait until released; the others answer at once.
     const waiting: (() => void)[] = [];
-    invoke.mockImplementation((cmd: string, args: Asked) => {
+    invoke.mockImplementation((_cmd: string, args: Asked) => {
       const rows = Array.from({ length: args.limit }, (_, i) => {
         const row = envelope(args.offset + i);
         return args.order === 'subject' ? { ...row, subject: `Par objet ${args.offset + i}` } : row;
@@ -355,7 +355,7 @@ describe('MessageList, order and conversations', () => {
 
   it('shows conversations as a tree: replies under the first message, by the row above', async () => {
     const threads = ['a', 'a', 'a', 'b', null, 'c', 'c'];
-    invoke.mockImplementation(async (cmd: string, args: Asked) =>
+    invoke.mockImplementation(async (_cmd: string, args: Asked) =>
       threads.slice(args.offset, args.offset + args.limit).map((thread_id, i) => ({ ...envelope(args.offset + i), thread_id })),
     );
     render(MessageList, { ...props, total: threads.length, order: 'thread' });

@@ -306,7 +306,8 @@ describe('App, live updates', () => {
     await waitFor(() => expect((screen.getByRole('combobox', { name: 'Trier les messages' }) as HTMLSelectElement).value).toBe('newest'));
     await fireEvent.click(screen.getByRole('treeitem', { name: 'Boîte de réception 12 non lus' }));
     await waitFor(() => expect((screen.getByRole('combobox', { name: 'Trier les messages' }) as HTMLSelectElement).value).toBe('thread'));
-    expect(invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages').at(-1)![1]).toMatchObject({ folder: 'INBOX', order: 'thread' });
+    const lists = invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages');
+    expect(lists[lists.length - 1]![1]).toMatchObject({ folder: 'INBOX', order: 'thread' });
     localStorage.clear();
   });
 

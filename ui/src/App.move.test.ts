@@ -1,7 +1,7 @@
 // Moving messages from the window: drag and drop onto the folder tree, the reader's « Déplacer
 // vers… », the selection bar; with the core mocked at the Tauri bridge.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
@@ -116,7 +116,7 @@ describe('App, moving messages', () => {
     expect(screen.queryByRole('option', { name: /Conseil municipal/ })).toBeNull();
     expect(actions()).toContainEqual({ account: ACCOUNT, action: { action: 'move', folder: 'INBOX', uids: [7], dest: 'Archive' } });
     expect(await screen.findByText('Message déplacé vers Archives')).toBeTruthy();
-    expect(screen.getAllByRole('option')).toHaveLength(1);
+    expect(within(screen.getByRole('listbox')).getAllByRole('option')).toHaveLength(1);
   });
 
   it('takes the rows out before the core has answered', async () => {

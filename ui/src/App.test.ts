@@ -272,7 +272,9 @@ describe('App, live updates', () => {
     flushSync(() => events.handlers.forEach((handler) => handler({ payload: event })));
   }
 
-  const subjects = () => screen.getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
+  // The list's rows (not the options of the « Trier » menu).
+  const subjects = () =>
+    within(screen.getByRole('listbox')).getAllByRole('option').map((el) => el.querySelector('.subject')?.textContent);
   const listCalls = () => invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages').length;
 
   async function openInbox(): Promise<void> {
@@ -287,6 +289,37 @@ describe('App, live updates', () => {
     expect(events.unlisten).not.toHaveBeenCalled();
     unmount();
     expect(events.unlisten).toHaveBeenCalledTimes(2);
+  });
+
+  it('sorts the list as chosen in its header, remembered for each folder', async () => {
+    localStorage.clear();
+    render(App);
+    await openInbox();
+    const sort = screen.getByRole('combobox', { name: 'Trier les messages' }) as HTMLSelectElement;
+    expect(sort.value).toBe('newest');
+    const before = listCalls();
+    await fireEvent.change(sort, { target: { value: 'thread' } });
+    await waitFor(() => expect(screen.getByRole('tree', { name: 'Boîte de réception' })).toBeTruthy());
+    expect(invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages')[before]![1]).toMatchObject({ offset: 0, order: 'thread' });
+    // Another folder keeps its own order; coming back finds the one chosen.
+    await fireEvent.click(screen.getByRole('treeitem', { name: 'Demandes 4 non lus' }));
+    await waitFor(() => expect((screen.getByRole('combobox', { name: 'Trier les messages' }) as HTMLSelectElement).value).toBe('newest'));
+    await fireEvent.click(screen.getByRole('treeitem', { name: 'Boîte de réception 12 non lus' }));
+    await waitFor(() => expect((screen.getByRole('combobox', { name: 'Trier les messages' }) as HTMLSelectElement).value).toBe('thread'));
+    const lists = invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages');
+    expect(lists[lists.length - 1]![1]).toMatchObject({ folder: 'INBOX', order: 'thread' });
+    localStorage.clear();
+  });
+
+  it('opens « Identités et signatures » from the settings, over the window', async () => {
+    render(App);
+    await openInbox();
+    await fireEvent.click(screen.getByRole('button', { name: 'Paramètres' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Identités et signatures' }));
+    expect(screen.getByRole('dialog', { name: 'Identités et signatures' })).toBeTruthy();
+    expect(invoke).toHaveBeenCalledWith('identities', { account: ACCOUNT });
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(screen.queryByRole('dialog', { name: 'Identités et signatures' })).toBeNull();
   });
 
   it('shows new mail at the top of the folder shown', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const dialog = vi.hoisted(() => ({ open: vi.fn() }));
+const dialog = vi.hoisted(() => ({ open: vi.fn(), save: vi.fn() }));
 vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 const webview = vi.hoisted(() => ({ handler: null as ((event: { payload: unknown }) => void) | null, unlisten: vi.fn() }));
 vi.mock('@tauri-apps/api/webview', () => ({
@@ -12,13 +12,14 @@ vi.mock('@tauri-apps/api/webview', () => ({
   }),
 }));
 
-import { onFileDrop, pickFiles, type FileDrag } from './files';
+import { onFileDrop, pickFiles, pickSavePath, type FileDrag } from './files';
 
 const internals = window as unknown as Record<string, unknown>;
 
 describe('files', () => {
   beforeEach(() => {
     dialog.open.mockReset();
+    dialog.save.mockReset();
     webview.handler = null;
   });
   afterEach(() => {
@@ -52,5 +53,15 @@ describe('files', () => {
     expect(seen).toEqual([{ type: 'over' }, { type: 'over' }, { type: 'leave' }, { type: 'drop', paths: ['/a', '/b'] }]);
     stop();
     expect(webview.unlisten).toHaveBeenCalled();
+  });
+
+  it('asks where to save a file, the name proposed; null when cancelled or without a backend', async () => {
+    expect(await pickSavePath('programme.pdf')).toBeNull();
+    expect(dialog.save).not.toHaveBeenCalled();
+    internals.__TAURI_INTERNALS__ = {};
+    dialog.save.mockResolvedValueOnce('/home/agent/Documents/programme.pdf').mockResolvedValueOnce(null);
+    expect(await pickSavePath('programme.pdf')).toBe('/home/agent/Documents/programme.pdf');
+    expect(dialog.save).toHaveBeenCalledWith({ defaultPath: 'programme.pdf' });
+    expect(await pickSavePath('programme.pdf')).toBeNull();
   });
 });

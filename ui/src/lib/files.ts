@@ -1,7 +1,7 @@
-// Files to attach, from the native picker or dropped on the window. Only paths travel: the core
-// reads the files when it builds the message.
+// Files to attach, from the native picker or dropped on the window, and where to save an
+// attachment, from the native save dialog. Only paths travel: the core reads and writes the files.
 
-import { open } from '@tauri-apps/plugin-dialog';
+import { open, save } from '@tauri-apps/plugin-dialog';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { hasBackend } from './ipc';
 
@@ -11,6 +11,13 @@ export async function pickFiles(): Promise<string[]> {
   const picked = await open({ multiple: true, directory: false });
   if (picked === null) return [];
   return Array.isArray(picked) ? picked : [picked];
+}
+
+/** Asks the user where to save a file, `name` proposed; null when cancelled, or in a plain
+ * browser where there is no dialog. */
+export async function pickSavePath(name: string): Promise<string | null> {
+  if (!hasBackend()) return null;
+  return (await save({ defaultPath: name })) ?? null;
 }
 
 export type FileDrag = { type: 'over' } | { type: 'drop'; paths: string[] } | { type: 'leave' };

@@ -283,3 +283,96 @@ describe('listDate', () => {
     expect(listDate(new Date(2027, 2, 14, 8, 0).toISOString(), NOW, 'en')).toBe('14 Mar');
   });
 });
+
+describe('MessageList, order and conversations', () => {
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    internals.__TAURI_INTERNALS__ = {};
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(560);
+    vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(400);
+    vi.spyOn(HTMLElement.prototype, 'scrollHeight', 'get').mockReturnValue(TOTAL * 56);
+    HTMLElement.prototype.scrollTo = function (this: HTMLElement, options?: ScrollToOptions | number) {
+      if (typeof options === 'object' && options.top !== undefined) this.scrollTop = options.top;
+      this.dispatchEvent(new Event('scroll'));
+    } as typeof HTMLElement.prototype.scrollTo;
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  type Asked = { offset: number; limit: number; order: string };
+  const asked = (): Asked[] =>
+    invoke.mock.calls.filter(([cmd]) => cmd === 'list_messages').map(([, args]) => args as Asked);
+
+  it('asks every page in the order given', async () => {
+    serve(TOTAL);
+    render(MessageList, { ...props, total: TOTAL, order: 'oldest' });
+    await screen.findByRole('option', { name: /Expéditeur 0/ });
+    const list = screen.getByRole('listbox');
+    list.scrollTop = 50_000 * 56;
+    await fireEvent.scroll(list);
+    await screen.findByRole('option', { name: /Expéditeur 50000/ });
+    expect(asked().map((a) => a.order)).toEqual(['oldest', 'oldest', 'oldest']);
+  });
+
+  it('starts again from the first page in a new order, dropping pages asked in the old one', async () => {
+    // The pages asked newest first wait until released; the others answer at once.
+    const waiting: (() => void)[] = [];
+    invoke.mockImplementation((_cmd: string, args: Asked) => {
+      const rows = Array.from({ length: args.limit }, (_, i) => {
+        const row = envelope(args.offset + i);
+        return args.order === 'subject' ? { ...row, subject: `Par objet ${args.offset + i}` } : row;
+      });
+      if (args.order === 'newest' && args.offset > 0) return new Promise((resolve) => waiting.push(() => resolve(rows)));
+      return Promise.resolve(rows);
+    });
+    const onselectionchange = vi.fn();
+    const { rerender } = render(MessageList, { ...props, total: TOTAL, onselectionchange });
+    await screen.findByRole('option', { name: /Objet 0$/ });
+    const list = screen.getByRole('listbox');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    list.scrollTop = 50_000 * 56;
+    await fireEvent.scroll(list);
+    await waitFor(() => expect(waiting.length).toBeGreaterThan(0));
+    const before = asked().length;
+
+    await rerender({ order: 'subject' });
+    await screen.findByRole('option', { name: /Par objet 0$/ });
+    expect(asked()[before]).toMatchObject({ offset: 0, order: 'subject' });
+    expect(list.scrollTop).toBe(0);
+    expect(onselectionchange).toHaveBeenLastCalledWith([]);
+    // The old order's pages come back late: they are not shown.
+    waiting.forEach((release) => release());
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    list.scrollTop = 50_000 * 56;
+    await fireEvent.scroll(list);
+    // Shown from a page asked again in the new order, not from the one that came back late.
+    expect(await screen.findByRole('option', { name: /Par objet 50000$/ })).toBeTruthy();
+    expect(asked().slice(before)).toContainEqual(expect.objectContaining({ offset: 50_000, order: 'subject' }));
+  });
+
+  it('shows conversations as a tree: replies under the first message, by the row above', async () => {
+    const threads = ['a', 'a', 'a', 'b', null, 'c', 'c'];
+    invoke.mockImplementation(async (_cmd: string, args: Asked) =>
+      threads.slice(args.offset, args.offset + args.limit).map((thread_id, i) => ({ ...envelope(args.offset + i), thread_id })),
+    );
+    render(MessageList, { ...props, total: threads.length, order: 'thread' });
+    await screen.findByRole('treeitem', { name: /Objet 0$/ });
+    expect(screen.getByRole('tree', { name: 'Boîte de réception' })).toBeTruthy();
+    expect(screen.queryByRole('listbox')).toBeNull();
+    const rows = screen.getAllByRole('treeitem');
+    expect(rows.map((row) => row.getAttribute('aria-level'))).toEqual(['1', '2', '2', '1', '1', '1', '2']);
+    expect(rows.map((row) => row.classList.contains('reply'))).toEqual([false, true, true, false, false, false, true]);
+    expect(asked()[0]).toMatchObject({ offset: 0, order: 'thread' });
+  });
+
+  it('is a flat list, without levels, in the other orders', async () => {
+    serve(3);
+    render(MessageList, { ...props, total: 3, order: 'from' });
+    const row = await screen.findByRole('option', { name: /Objet 0$/ });
+    expect(row.getAttribute('aria-level')).toBeNull();
+    expect(screen.queryByRole('tree')).toBeNull();
+  });
+});

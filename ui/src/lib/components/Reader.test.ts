@@ -3,6 +3,8 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
+const dialog = vi.hoisted(() => ({ open: vi.fn(), save: vi.fn() }));
+vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
 import { get } from 'svelte/store';
 import Reader from './Reader.svelte';
@@ -124,7 +126,7 @@ describe('Reader', () => {
     render(Reader, props);
     const list = await screen.findByRole('region', { name: 'Pièces jointes' });
     const items = within(list).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
-    expect(items).toEqual(['programme.pdf 1,5 Mo', 'Pièce jointe sans nom 512 octets']);
+    expect(items).toEqual(['programme.pdf 1,5 Mo Enregistrer', 'Pièce jointe sans nom 512 octets Enregistrer']);
   });
 
   it('answers and forwards the message shown through the composer', async () => {
@@ -187,5 +189,80 @@ describe('fileSize', () => {
     expect(fileSize(1_572_864)).toBe('1,5\u202fMo');
     expect(fileSize(15_360)).toBe('15\u202fko');
     expect(fileSize(3 * 1024 ** 3)).toBe('3\u202fGo');
+  });
+});
+
+describe('Reader, saving attachments', () => {
+  const files = message({
+    attachments: [
+      { part: '2', name: 'programme.pdf', mime: 'application/pdf', size: 1_572_864, content_id: null, inline: false },
+      { part: '3', name: null, mime: 'application/pdf', size: 512, content_id: null, inline: false },
+    ],
+  });
+
+  function serveSave(answer: (path: string) => Promise<number>): void {
+    invoke.mockImplementation(async (cmd: string, args: { path: string }) => {
+      if (cmd === 'read_message') return files;
+      if (cmd === 'save_attachment') return answer(args.path);
+      throw { kind: 'not_found', message: cmd };
+    });
+  }
+
+  beforeEach(() => {
+    lang.set('fr');
+    invoke.mockReset();
+    dialog.save.mockReset();
+    internals.__TAURI_INTERNALS__ = {};
+  });
+  afterEach(() => {
+    delete internals.__TAURI_INTERNALS__;
+  });
+
+  it('asks where, then has the core write the file, and says so', async () => {
+    serveSave(async () => 1_572_864);
+    dialog.save.mockResolvedValue('/home/agent/Documents/programme-printemps.pdf');
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Enregistrer programme.pdf' }));
+    expect(await screen.findByText('Enregistré : programme-printemps.pdf')).toBeTruthy();
+    expect(screen.getByText('Enregistré : programme-printemps.pdf').getAttribute('role')).toBe('status');
+    expect(dialog.save).toHaveBeenCalledWith({ defaultPath: 'programme.pdf' });
+    expect(invoke).toHaveBeenCalledWith('save_attachment', {
+      account: ACCOUNT,
+      folder: 'INBOX',
+      uid: 42,
+      part: '2',
+      path: '/home/agent/Documents/programme-printemps.pdf',
+    });
+  });
+
+  it('proposes a name made from the type for an unnamed attachment', async () => {
+    serveSave(async () => 512);
+    dialog.save.mockResolvedValue('C:\\Users\\agent\\piece-jointe.pdf');
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Enregistrer Pièce jointe sans nom' }));
+    expect(await screen.findByText('Enregistré : piece-jointe.pdf')).toBeTruthy();
+    expect(dialog.save).toHaveBeenCalledWith({ defaultPath: 'piece-jointe.pdf' });
+  });
+
+  it('does nothing when the dialog is cancelled', async () => {
+    serveSave(async () => 0);
+    dialog.save.mockResolvedValue(null);
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Enregistrer programme.pdf' }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(invoke.mock.calls.filter(([cmd]) => cmd === 'save_attachment')).toEqual([]);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('status').textContent?.trim()).toBe('');
+  });
+
+  it('says why the file could not be written', async () => {
+    serveSave(async () => {
+      throw { kind: 'storage', message: 'permission denied' };
+    });
+    dialog.save.mockResolvedValue('/mnt/cle/programme.pdf');
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Enregistrer programme.pdf' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Impossible d’enregistrer programme.pdf');
   });
 });

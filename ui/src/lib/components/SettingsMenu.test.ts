@@ -38,4 +38,16 @@ describe('SettingsMenu', () => {
     expect(onaddaccount).toHaveBeenCalledTimes(1);
     expect(screen.queryByRole('button', { name: 'Raccourcis clavier' })).toBeNull();
   });
+
+  it('offers identities and signatures', async () => {
+    lang.set('fr');
+    const onidentities = vi.fn();
+    render(SettingsMenu, { onidentities });
+    const toggle = screen.getByRole('button', { name: 'Paramètres' });
+    await fireEvent.click(toggle);
+    await fireEvent.click(screen.getByRole('button', { name: 'Identités et signatures' }));
+    expect(onidentities).toHaveBeenCalledTimes(1);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(document.activeElement).toBe(toggle);
+  });
 });

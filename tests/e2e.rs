@@ -11,6 +11,7 @@ use calame_core::{AccountSetup, Calame, Secret, TlsMode};
 use calame_testkit::Stack;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::io::BufRead;
 
 /// A child process, and the process group it leads, killed when dropped (tauri-driver leaves
 /// WebKitWebDriver and the app behind otherwise).
@@ -115,6 +116,11 @@ async fn synced_profile(stack: &Stack, user: &calame_testkit::User) -> tempfile:
 }
 
 async fn session(profile: &Path, display: &str, password: &str) -> (Guard, Client) {
+    session_env(profile, display, password, &[]).await
+}
+
+/// [`session`] with more environment for the app (a session bus of the test's).
+async fn session_env(profile: &Path, display: &str, password: &str, env: &[(&str, &str)]) -> (Guard, Client) {
     let port = free_port();
     let native = free_port();
     let driver = Command::new(require("tauri-driver"))
@@ -123,6 +129,7 @@ async fn session(profile: &Path, display: &str, password: &str) -> (Guard, Clien
         .env("CALAME_PROFILE", profile)
         .env("LANG", "fr_FR.UTF-8")
         .env("CALAME_PASSWORD", password)
+        .envs(env.iter().copied())
         .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1039,5 +1046,118 @@ async fn app_figures() {
         times.iter().filter(|t| **t > 50.0).count()
     );
     shot(&client, "list-100k.png").await;
+    client.close().await.unwrap();
+}
+
+/// A click on the notification of new mail opens that message (Linux: a desktop notification
+/// server stands in on a session bus of the test's, and clicks what it is shown).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicking_a_new_mail_notification_opens_the_message() {
+    let _one = ONE_WINDOW.lock().await;
+    let stack = Stack::shared();
+    let user = stack.add_user(&format!("clic-{}", std::process::id())).unwrap();
+    let profile = synced_profile(stack, &user).await;
+
+    // A session bus of our own, and the stand-in notification server on it.
+    let mut bus = Command::new(require("dbus-daemon"))
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut address = String::new();
+    std::io::BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    let address = address.trim().to_owned();
+    let _bus = Guard(bus);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/notification_server.py");
+    let mut server = Command::new("/usr/bin/python3")
+        .arg(script)
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdout(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    {
+        let lines = std::sync::Arc::clone(&lines);
+        let out = server.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if line == "ready" {
+                    let _ = ready_tx.send(());
+                } else {
+                    lines.lock().unwrap().push(line);
+                }
+            }
+        });
+    }
+    let _server = Guard(server);
+    ready_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the stand-in notification server");
+
+    let (_xvfb, display) = start_xvfb();
+    let (_driver, client) = session_env(
+        profile.path(),
+        &display,
+        &user.password,
+        &[("DBUS_SESSION_BUS_ADDRESS", &address)],
+    )
+    .await;
+    wait_for(
+        &client,
+        "//*[@role='treeitem'][contains(., 'Boîte de réception')]",
+        "the INBOX",
+    )
+    .await;
+
+    // New mail arrives while the app watches; its notification is clicked.
+    let subject = format!("Notifié {}", std::process::id());
+    let inbox = stack.create_maildir(&user.login, "INBOX").unwrap();
+    let path = inbox.join("new").join(format!("{}.notified:2,", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(
+            "From: Service Urbanisme <urbanisme@example.test>\r\nTo: {}\r\nSubject: {subject}\r\n\
+             Date: Mon, 15 Mar 2027 09:00:00 +0100\r\nMessage-ID: <notifie.{}@example.test>\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nUn dossier vous attend.\r\n",
+            user.email,
+            std::process::id()
+        ),
+    )
+    .unwrap();
+    stack.fix_mail_owner(&path).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let shown = loop {
+        if let Some(line) = lines.lock().unwrap().iter().find(|l| l.contains(&subject)).cloned() {
+            break line;
+        }
+        if Instant::now() > deadline {
+            let listed = client.execute("return document.body.innerText", vec![]).await.unwrap();
+            panic!(
+                "no notification of the new mail; the server was shown {:?}; the window shows:\n{}",
+                lines.lock().unwrap(),
+                listed.as_str().unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["actions"][0], "default", "it offers to open: {shown}");
+    assert!(
+        shown["summary"].as_str().unwrap().contains("Nouveau message"),
+        "{shown}"
+    );
+    wait_for(
+        &client,
+        &format!("//h2[contains(@class, 'subject')][contains(., '{subject}')]"),
+        "the message opened by the click",
+    )
+    .await;
+    shot(&client, "notification-opened.png").await;
     client.close().await.unwrap();
 }

@@ -8,6 +8,46 @@ use crate::envelope::Address;
 use crate::folder::Folder;
 use crate::sync::FolderDelta;
 
+/// What a click on a notification opens in the app: a message, or an event's occurrence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum OpenItem {
+    Message {
+        account: String,
+        folder: String,
+        uid: u32,
+    },
+    Event {
+        account: String,
+        uid: String,
+        start: String,
+    },
+}
+
+impl OpenItem {
+    /// What the notification of `event` opens, if it has one.
+    pub fn of(event: &Event) -> Option<OpenItem> {
+        match event {
+            Event::NewMail {
+                account, folder, uid, ..
+            } => Some(OpenItem::Message {
+                account: account.clone(),
+                folder: folder.clone(),
+                uid: *uid,
+            }),
+            Event::Reminder {
+                account, uid, start, ..
+            } => Some(OpenItem::Event {
+                account: account.clone(),
+                uid: uid.clone(),
+                start: start.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[ts(export)]

@@ -52,7 +52,7 @@ pub use calame::{
 };
 pub use envelope::{Address, Envelope};
 pub use error::{AppError, Error, ErrorKind, FolderOp, Lang, Result};
-pub use event::Event;
+pub use event::{Event, OpenItem};
 pub use folder::{Folder, Role};
 pub use imap::FolderChange;
 pub use input::{AnswerKind, AnswerRef, DraftInput, EventInput, InvitationAnswer};

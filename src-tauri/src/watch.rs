@@ -1,8 +1,12 @@
 //! Core events pushed to the window: one `watch` per account, started with the app, each
 //! [`Event`] emitted as the Tauri event `core-event`, and a notification for new mail and
-//! reminders. A watch that fails is logged; the app goes on.
+//! reminders. A click on a notification shows the window and asks it (`open-item`) to open the
+//! message or the event (Linux, through notify-rust: the notification plugin passes no click
+//! on; elsewhere the plugin shows it). A watch that fails is logged; the app goes on.
 
-use calame_core::{Event, Lang};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use calame_core::{Event, Lang, OpenItem};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
@@ -10,6 +14,14 @@ use crate::AppState;
 
 /// The Tauri event that carries each core [`Event`].
 pub const CORE_EVENT: &str = "core-event";
+
+/// The Tauri event asking the window to open what a clicked notification was about.
+pub const OPEN_ITEM: &str = "open-item";
+
+/// Notifications waiting for a click, each on a thread of its own: beyond this many (a burst
+/// of new mail), the next ones are shown without waiting.
+const WAITING_AT_MOST: usize = 8;
+static WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// Start watching every account of the profile in the background.
 pub fn start(app: &AppHandle) {
@@ -50,9 +62,7 @@ async fn watch(app: AppHandle, email: String) {
     let result = calame
         .watch_stored(&email, |event| {
             if let Some((title, body)) = notification(&event, lang) {
-                if let Err(e) = app.notification().builder().title(title).body(body).show() {
-                    tracing::warn!("notification not shown: {e}");
-                }
+                notify(&app, title, body, OpenItem::of(&event), lang);
             }
             if let Err(e) = app.emit(CORE_EVENT, &event) {
                 tracing::warn!("core event not delivered: {e}");
@@ -61,6 +71,59 @@ async fn watch(app: AppHandle, email: String) {
         .await;
     if let Err(e) = result {
         tracing::error!("watching {email} stopped: {e}");
+    }
+}
+
+/// Show a notification; on Linux, wait (on a thread) for its click, which opens `open`.
+fn notify(app: &AppHandle, title: String, body: String, open: Option<OpenItem>, lang: Lang) {
+    #[cfg(target_os = "linux")]
+    if let Some(open) = open.clone() {
+        if WAITING.fetch_add(1, Ordering::SeqCst) < WAITING_AT_MOST {
+            let app = app.clone();
+            let label = match lang {
+                Lang::Fr => "Ouvrir",
+                Lang::En => "Open",
+            };
+            let spawned = std::thread::Builder::new().name("notification".into()).spawn(move || {
+                let shown = notify_rust::Notification::new()
+                    .appname("Calame")
+                    .summary(&title)
+                    .body(&body)
+                    .action("default", label)
+                    .show();
+                match shown {
+                    Ok(handle) => handle.wait_for_action(|action| {
+                        if action == "default" {
+                            open_item(&app, &open);
+                        }
+                    }),
+                    Err(e) => tracing::warn!("notification not shown: {e}"),
+                }
+                WAITING.fetch_sub(1, Ordering::SeqCst);
+            });
+            if let Err(e) = spawned {
+                WAITING.fetch_sub(1, Ordering::SeqCst);
+                tracing::warn!("notification not shown: {e}");
+            }
+            return;
+        }
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
+    let _ = (&open, lang);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("notification not shown: {e}");
+    }
+}
+
+/// Bring the window forward and ask it to open `item`.
+fn open_item(app: &AppHandle, item: &OpenItem) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    if let Err(e) = app.emit(OPEN_ITEM, item) {
+        tracing::warn!("{OPEN_ITEM} not delivered: {e}");
     }
 }
 

@@ -8,11 +8,14 @@ const events = vi.hoisted(() => ({
   handlers: [] as ((event: { payload: unknown }) => void)[],
   /** Listeners of sync progress. */
   progress: [] as ((event: { payload: unknown }) => void)[],
+  /** Listeners of clicked notifications. */
+  open: [] as ((event: { payload: unknown }) => void)[],
   unlisten: vi.fn(),
 }));
 const listen = vi.hoisted(() =>
   vi.fn(async (name: string, handler: (event: { payload: unknown }) => void) => {
-    (name === 'sync-progress' ? events.progress : events.handlers).push(handler);
+    const to = { 'sync-progress': events.progress, 'open-item': events.open }[name] ?? events.handlers;
+    to.push(handler);
     return events.unlisten;
   }),
 );
@@ -35,6 +38,7 @@ describe('App', () => {
     invoke.mockReset();
     listen.mockClear();
     events.handlers = [];
+    events.open = [];
     events.progress = [];
     events.unlisten.mockReset();
   });
@@ -192,6 +196,7 @@ describe('App, composing', () => {
     invoke.mockReset();
     listen.mockClear();
     events.handlers = [];
+    events.open = [];
     internals.__TAURI_INTERNALS__ = {};
   });
   afterEach(() => {
@@ -250,6 +255,7 @@ describe('App, live updates', () => {
     invoke.mockReset();
     listen.mockClear();
     events.handlers = [];
+    events.open = [];
     events.progress = [];
     events.unlisten.mockReset();
     internals.__TAURI_INTERNALS__ = {};
@@ -285,10 +291,22 @@ describe('App, live updates', () => {
   it('listens to the core once, and stops when the window goes', async () => {
     const { unmount } = render(App);
     await openInbox();
-    expect(listen.mock.calls.map(([name]) => name).sort()).toEqual(['core-event', 'sync-progress']);
+    expect(listen.mock.calls.map(([name]) => name).sort()).toEqual(['core-event', 'open-item', 'sync-progress']);
     expect(events.unlisten).not.toHaveBeenCalled();
     unmount();
-    expect(events.unlisten).toHaveBeenCalledTimes(2);
+    expect(events.unlisten).toHaveBeenCalledTimes(3);
+  });
+
+  it('opens the message of a clicked notification, in its folder', async () => {
+    render(App);
+    await openInbox();
+    expect(invoke.mock.calls.some(([cmd]) => cmd === 'read_message')).toBe(false);
+    flushSync(() =>
+      events.open.forEach((handler) => handler({ payload: { kind: 'message', account: ACCOUNT, folder: 'INBOX', uid: 7 } })),
+    );
+    await waitFor(() =>
+      expect(invoke.mock.calls.some(([cmd, args]) => cmd === 'read_message' && (args as { uid: number }).uid === 7)).toBe(true),
+    );
   });
 
   it('sorts the list as chosen in its header, remembered for each folder', async () => {

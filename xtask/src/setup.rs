@@ -35,6 +35,9 @@ const PACKAGES: &[&str] = &[
     // Another CalDAV client for the calendar tests (Python's caldav and icalendar).
     "python3-caldav",
     "python3-icalendar",
+    // A stand-in desktop notification server for the app's end-to-end test (dbus, GLib).
+    "python3-dbus",
+    "python3-gi",
     // `cargo xtask bench`: the peers (mbsync, notmuch, vdirsyncer) and GNU time for peak RSS.
     "isync",
     "notmuch",

@@ -28,6 +28,7 @@ import type { Lang } from './bindings/Lang';
 import type { ListOrder } from './bindings/ListOrder';
 import type { Message } from './bindings/Message';
 import type { DetailedOccurrence } from './bindings/DetailedOccurrence';
+import type { OpenItem } from './bindings/OpenItem';
 import type { OutboxItem } from './bindings/OutboxItem';
 import type { Progress } from './bindings/Progress';
 import type { Responded } from './bindings/Responded';
@@ -295,6 +296,11 @@ async function subscribe<T>(name: string, handler: (payload: T) => void): Promis
  * resolves to the function that stops listening. */
 export function onCoreEvent(handler: (event: Event) => void): Promise<UnlistenFn> {
   return subscribe<Event>('core-event', handler);
+}
+
+/** Calls `handler` when the user clicked a notification: the message or event to open. */
+export function onOpenItem(handler: (item: OpenItem) => void): Promise<UnlistenFn> {
+  return subscribe<OpenItem>('open-item', handler);
 }
 
 /** Calls `handler` with the progress of every running sync. */

@@ -27,6 +27,7 @@ fn main() {
         "set_identity",
         "remove_identity",
         "save_attachment",
+        "open_attachment",
         "calendars",
         "events",
         "add_event",

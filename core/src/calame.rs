@@ -629,6 +629,30 @@ impl Calame {
         let login = if online { Login::Stored } else { Login::Offline };
         self.raw_message_as(email, folder, uid, login).await
     }
+    /// Attachment `part` of a message as a file to open with another application: written in
+    /// `PROFILE/opened/`, under the name the sender gave made safe (no folder, no device
+    /// name). Types that would run rather than show (programs, scripts, shortcuts) are refused:
+    /// they can be saved, not opened from here. The file's path.
+    pub async fn attachment_to_open(
+        &self,
+        email: &str,
+        folder: &str,
+        uid: u32,
+        part: &str,
+        password: Option<&Secret<String>>,
+    ) -> Result<std::path::PathBuf> {
+        let raw = self.raw_message_with(email, folder, uid, password).await?;
+        let (attachment, _) = message::attachment(&raw, part)
+            .ok_or_else(|| Error::NotFound(format!("no part {part} in message {uid} of {folder}")))?;
+        let name = message::openable_name(attachment.name.as_deref(), &attachment.mime)?;
+        let key = crate::tls::fingerprint(format!("{email}\n{folder}\n{uid}\n{part}").as_bytes());
+        let dir = self.profile.dir().join("opened").join(key.get(..16).unwrap_or(&key));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::storage(&dir, e))?;
+        let dest = dir.join(name);
+        self.save_attachment(email, folder, uid, part, &dest, password).await?;
+        Ok(dest)
+    }
+
     /// Save attachment `part` of a message (as `read --json` numbers its parts) to `dest`:
     /// written beside it and renamed, so that a file cut short never takes the name. Its size.
     pub async fn save_attachment(

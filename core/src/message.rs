@@ -249,6 +249,103 @@ fn show(message: &mut Message, bodies: &parts::Bodies<'_>, remote: RemoteContent
         message.html = clean.html;
     }
 }
+/// Extensions of files that run rather than show when opened (Windows, Linux, macOS).
+const RUNS: &[&str] = &[
+    "exe",
+    "com",
+    "bat",
+    "cmd",
+    "msi",
+    "msp",
+    "scr",
+    "pif",
+    "cpl",
+    "lnk",
+    "url",
+    "hta",
+    "js",
+    "jse",
+    "vbs",
+    "vbe",
+    "wsf",
+    "wsh",
+    "ps1",
+    "psm1",
+    "reg",
+    "jar",
+    "sh",
+    "bash",
+    "run",
+    "bin",
+    "appimage",
+    "desktop",
+    "command",
+    "app",
+    "pkg",
+    "dmg",
+    "deb",
+    "rpm",
+    "py",
+    "pl",
+    "rb",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "docm",
+    "xlsm",
+    "pptm",
+    "dotm",
+    "xlam",
+    "chm",
+    "application",
+    "gadget",
+    "inf",
+    "scf",
+    "settingcontent-ms",
+];
+
+/// A safe file name to open an attachment under: the sender's name without folders, device
+/// names, control or reserved characters, or a name made from its type; refused
+/// (`BadInput`) when it would run rather than show.
+pub fn openable_name(name: Option<&str>, mime: &str) -> crate::error::Result<String> {
+    let given = name.unwrap_or_default();
+    let last = given.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\u{202e}'))
+        .collect();
+    clean = clean.trim().trim_matches('.').trim().to_owned();
+    if clean.is_empty() {
+        let ext = mime
+            .rsplit('/')
+            .next()
+            .filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()) && e.len() <= 8)
+            .unwrap_or("bin");
+        clean = format!("piece-jointe.{ext}");
+    }
+    if clean.chars().count() > 120 {
+        let ext = clean.rsplit_once('.').map(|(_, e)| e.to_owned()).unwrap_or_default();
+        let stem: String = clean.chars().take(100).collect();
+        clean = if ext.is_empty() { stem } else { format!("{stem}.{ext}") };
+    }
+    let stem = clean.split('.').next().unwrap_or_default().to_ascii_uppercase();
+    let device = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+        || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4);
+    if device {
+        clean = format!("_{clean}");
+    }
+    let ext = clean
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if RUNS.contains(&ext.as_str()) || mime.contains("x-msdownload") || mime.contains("x-executable") {
+        return Err(crate::error::Error::BadInput(format!(
+            "{clean} would run as a program: save it instead, and open it only if you trust it"
+        )));
+    }
+    Ok(clean)
+}
 
 /// The decoded bytes of one part, by the id [`read`] listed in [`Attachment::part`].
 pub fn attachment(raw: &[u8], part: &str) -> Option<(Attachment, Vec<u8>)> {

@@ -324,6 +324,25 @@ pub async fn save_attachment(
         .map_err(state.err())
 }
 
+/// Open a message's attachment with the application the system chooses: written under the
+/// profile with a safe name first; programs and scripts are refused (saved, not opened).
+#[tauri::command]
+pub async fn open_attachment(
+    state: State<'_, AppState>,
+    account: String,
+    folder: String,
+    uid: u32,
+    part: String,
+) -> Result<(), AppError> {
+    let password = keyring_password(&account).await;
+    let path = state
+        .calame()?
+        .attachment_to_open(&account, &folder, uid, &part, password.as_ref())
+        .await
+        .map_err(state.err())?;
+    tauri_plugin_opener::open_path(&path, None::<&str>).map_err(crate::other)
+}
+
 /// An account's calendars, from the cache.
 #[tauri::command(async)]
 pub fn calendars(state: State<'_, AppState>, account: String) -> Result<Vec<Calendar>, AppError> {

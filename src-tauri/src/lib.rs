@@ -38,7 +38,7 @@ where
     joined.map_err(other)?
 }
 
-fn other(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn other(e: impl std::fmt::Display) -> AppError {
     AppError {
         kind: calame_core::ErrorKind::Other,
         message: e.to_string(),
@@ -102,6 +102,7 @@ pub fn run() {
             commands::set_identity,
             commands::remove_identity,
             commands::save_attachment,
+            commands::open_attachment,
             commands::calendars,
             commands::events,
             commands::add_event,

@@ -222,3 +222,39 @@ fn search_text_takes_plain_and_html_bodies_bounded() {
     assert_eq!(search_text(long.as_bytes(), 11).len(), 10, "cut at a character");
     assert_eq!(search_text(b"", 100), "");
 }
+
+#[test]
+fn attachments_open_under_a_safe_name_and_programs_do_not_open() {
+    use super::openable_name;
+    let ok = |name: Option<&str>, mime: &str| openable_name(name, mime).unwrap();
+    assert_eq!(
+        ok(Some("Arrêté n°12 – été.pdf"), "application/pdf"),
+        "Arrêté n°12 – été.pdf"
+    );
+    assert_eq!(ok(Some("../../etc/passwd"), "text/plain"), "passwd");
+    assert_eq!(ok(Some("C:\\Users\\x\\plan.png"), "image/png"), "plan.png");
+    assert_eq!(ok(Some("a:b*c?.txt"), "text/plain"), "abc.txt");
+    assert_eq!(ok(None, "application/pdf"), "piece-jointe.pdf");
+    assert_eq!(ok(Some(" .. "), "image/png"), "piece-jointe.png");
+    assert_eq!(ok(Some("CON.txt"), "text/plain"), "_CON.txt");
+    assert_eq!(ok(Some("com1"), "text/plain"), "_com1");
+    assert_eq!(
+        ok(Some(&format!("{}.pdf", "x".repeat(300))), "application/pdf")
+            .chars()
+            .count(),
+        104
+    );
+    for runs in [
+        "facture.exe",
+        "FACTURE.PDF.EXE",
+        "photo.js",
+        "lien.lnk",
+        "script.ps1",
+        "lanceur.desktop",
+        "macro.docm",
+        "rapport\u{202e}fdp.exe",
+    ] {
+        assert!(openable_name(Some(runs), "application/octet-stream").is_err(), "{runs}");
+    }
+    assert!(openable_name(Some("setup"), "application/x-msdownload").is_err());
+}

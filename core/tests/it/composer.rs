@@ -236,3 +236,66 @@ async fn a_form_queued_but_not_sent_is_a_warning_not_an_error() {
     assert_eq!(report.sent, vec![outcome.message_id.clone()]);
     assert_eq!(arrived(stack, &bob, "INBOX", &subject, 1).len(), 1);
 }
+
+/// An attachment saved where the user chose is the sender's bytes, written whole; one opened
+/// goes under the profile with a safe name; a program is refused.
+#[tokio::test]
+async fn attachments_are_saved_whole_and_programs_are_not_opened() {
+    let stack = Stack::shared();
+    let user = stack.add_user(&format!("pj-{}", std::process::id())).unwrap();
+    deliver(
+        stack,
+        &user.login,
+        "INBOX",
+        "From: Urbanisme <urbanisme@example.test>\nTo: agent@example.test\nSubject: Pieces\n\
+         Date: Tue, 16 Mar 2027 10:00:00 +0100\nMessage-ID: <pieces.1@example.test>\n\
+         MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+         Content-Type: text/plain; charset=utf-8\n\nDeux pièces.\n--b\n\
+         Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"../plan d'ete.pdf\"\n\
+         Content-Transfer-Encoding: base64\n\nJVBERi0xLjQKJeLjz9M=\n--b\n\
+         Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"facture.pdf.exe\"\n\
+         Content-Transfer-Encoding: base64\n\nTVqQAA==\n--b--\n",
+    );
+    let (tmp, calame, password) = sending_account(stack, &user, stack.info.submission_port).await;
+    calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
+    let uid = calame.list(&user.email, "INBOX", 0, 10).unwrap()[0].uid;
+    let raw = calame
+        .raw_message_with(&user.email, "INBOX", uid, Some(&password))
+        .await
+        .unwrap();
+    let shown = calame.show(&raw, false).unwrap();
+    let part_of = |name: &str| {
+        shown
+            .attachments
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {:?}", shown.attachments))
+            .part
+            .clone()
+    };
+    // The reader already makes the name safe (no folder).
+    let (pdf, exe) = (part_of("_plan d'ete.pdf"), part_of("facture.pdf.exe"));
+
+    let files = tempfile::tempdir().unwrap();
+    let dest = files.path().join("plan.pdf");
+    let size = calame
+        .save_attachment(&user.email, "INBOX", uid, &pdf, &dest, Some(&password))
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), b"%PDF-1.4\n%\xe2\xe3\xcf\xd3");
+    assert_eq!(size, 14);
+    assert!(!files.path().join("plan.pdf.part").exists());
+
+    let opened = calame
+        .attachment_to_open(&user.email, "INBOX", uid, &pdf, Some(&password))
+        .await
+        .unwrap();
+    assert!(opened.starts_with(tmp.path().join("opened")), "{}", opened.display());
+    assert_eq!(opened.file_name().unwrap(), "_plan d'ete.pdf");
+    assert_eq!(std::fs::read(&opened).unwrap(), b"%PDF-1.4\n%\xe2\xe3\xcf\xd3");
+    let refused = calame
+        .attachment_to_open(&user.email, "INBOX", uid, &exe, Some(&password))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), calame_core::ErrorKind::BadInput, "{refused}");
+}

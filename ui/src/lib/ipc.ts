@@ -250,6 +250,12 @@ export function saveAttachment(account: string, folder: string, uid: number, par
   return call<number>('save_attachment', { account, folder, uid, part, path });
 }
 
+/** Opens a message's attachment with the system's application (written under the profile
+ * first; programs and scripts are refused: save them instead). */
+export function openAttachment(account: string, folder: string, uid: number, part: string): Promise<void> {
+  return call<void>('open_attachment', { account, folder, uid, part });
+}
+
 /** An account's calendars, from the cache. */
 export function calendars(account: string): Promise<Calendar[]> {
   return call<Calendar[]>('calendars', { account });

@@ -126,7 +126,7 @@ describe('Reader', () => {
     render(Reader, props);
     const list = await screen.findByRole('region', { name: 'Pièces jointes' });
     const items = within(list).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
-    expect(items).toEqual(['programme.pdf 1,5 Mo Enregistrer', 'Pièce jointe sans nom 512 octets Enregistrer']);
+    expect(items).toEqual(['programme.pdf 1,5 Mo Enregistrer Ouvrir', 'Pièce jointe sans nom 512 octets Enregistrer Ouvrir']);
   });
 
   it('answers and forwards the message shown through the composer', async () => {
@@ -233,6 +233,25 @@ describe('Reader, saving attachments', () => {
       part: '2',
       path: '/home/agent/Documents/programme-printemps.pdf',
     });
+  });
+
+  it('opens an attachment through the core, and says why a program is not opened', async () => {
+    invoke.mockImplementation(async (cmd: string, args: { part: string }) => {
+      if (cmd === 'read_message') return files;
+      if (cmd === 'open_attachment' && args.part === '2') return null;
+      if (cmd === 'open_attachment') {
+        throw { kind: 'bad_input', message: 'piece would run as a program: save it instead' };
+      }
+      throw { kind: 'not_found', message: cmd };
+    });
+    render(Reader, props);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Ouvrir programme.pdf' }));
+    await vi.waitFor(() =>
+      expect(invoke).toHaveBeenCalledWith('open_attachment', { account: ACCOUNT, folder: 'INBOX', uid: 42, part: '2' }),
+    );
+    expect(screen.queryByRole('alert')).toBeNull();
+    await fireEvent.click(await screen.findByRole('button', { name: 'Ouvrir Pièce jointe sans nom' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Impossible d’ouvrir Pièce jointe sans nom');
   });
 
   it('proposes a name made from the type for an unnamed attachment', async () => {

@@ -106,6 +106,17 @@ describe('CalendarView', () => {
     expect(within(grid).getByRole('gridcell', { name: 'lundi 15 mars 2027' }).getAttribute('aria-current')).toBe('date');
   });
 
+  it('shows a reminded occurrence: its day, then the event itself', async () => {
+    serve();
+    render(CalendarView, {
+      ...props,
+      reveal: { account: OTHER, uid: 'u4', start: '2027-04-02T14:00:00+02:00' },
+    });
+    expect(await screen.findByRole('heading', { name: /vendredi 2 avril 2027/ })).toBeTruthy();
+    const dialog = await screen.findByRole('dialog');
+    expect((within(dialog).getByLabelText('Titre') as HTMLInputElement).value).toBe('Permanence');
+  });
+
   it('lists the calendars by account, own and shared, with their owner', async () => {
     serve();
     render(CalendarView, props);

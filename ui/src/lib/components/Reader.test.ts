@@ -168,10 +168,17 @@ describe('Reader', () => {
           attendees: [ACCOUNT],
           part: '2',
         },
+        attachments: [
+          { part: '2', name: null, mime: 'text/calendar', size: 348, content_id: null, inline: false },
+          { part: '3', name: 'ordre-du-jour.pdf', mime: 'application/pdf', size: 2048, content_id: null, inline: false },
+        ],
       }),
     );
     render(Reader, props);
     const card = await screen.findByRole('region', { name: 'Invitation' });
+    // The card shows the invitation: its nameless calendar part is not listed again.
+    const listed = within(screen.getByRole('region', { name: 'Pièces jointes' })).getAllByRole('listitem');
+    expect(listed.map((li) => li.textContent?.trim().split(/\s+/)[0])).toEqual(['ordre-du-jour.pdf']);
     expect(within(card).getByRole('heading', { name: 'Commission urbanisme' })).toBeTruthy();
     expect(within(card).getByRole('button', { name: 'Accepter' })).toBeTruthy();
     expect(within(card).getByRole('button', { name: 'Peut-être' })).toBeTruthy();

@@ -79,26 +79,15 @@ fn start_xvfb() -> (Guard, String) {
 
 /// A profile with alice's account, made through the core as the CLI would.
 async fn seeded_profile(stack: &Stack) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let calame = Calame::open(dir.path(), "e2e setup").unwrap();
-    let alice = stack.user("alice");
-    let setup = AccountSetup {
-        email: alice.email.clone(),
-        login: Some(alice.login.clone()),
-        imap: Some(format!("127.0.0.1:{}", stack.info.imaps_port)),
-        tls: Some(TlsMode::Implicit),
-        trust_cert: Some(stack.info.cert_sha256.clone()),
-        ..Default::default()
-    };
-    calame
-        .add_account(setup, &Secret::new(alice.password.clone()), false)
-        .await
-        .unwrap();
-    dir
+    account_profile(stack, stack.user("alice"), false).await
 }
 
 /// A profile with `user`'s account, its INBOX synced.
 async fn synced_profile(stack: &Stack, user: &calame_testkit::User) -> tempfile::TempDir {
+    account_profile(stack, user, true).await
+}
+
+async fn account_profile(stack: &Stack, user: &calame_testkit::User, sync_inbox: bool) -> tempfile::TempDir {
     let profile = tempfile::tempdir().unwrap();
     let calame = Calame::open(profile.path(), "e2e setup").unwrap();
     let password = Secret::new(user.password.clone());
@@ -111,7 +100,9 @@ async fn synced_profile(stack: &Stack, user: &calame_testkit::User) -> tempfile:
         ..Default::default()
     };
     calame.add_account(setup, &password, false).await.unwrap();
-    calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
+    if sync_inbox {
+        calame.sync_with(&user.email, Some("INBOX"), &password).await.unwrap();
+    }
     profile
 }
 
@@ -272,11 +263,7 @@ async fn folder_tree_shows_own_and_shared_folders() {
     assert!(visible(".folders-pane").await, "the folders show at 360 px");
     assert!(!visible(".list-pane").await, "and only them");
     shot(&client, "narrow-folders.png").await;
-    wait_for(&client, "//*[@role='treeitem'][contains(., 'Demandes')]", "Demandes")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "//*[@role='treeitem'][contains(., 'Demandes')]", "Demandes").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(visible(".list-pane").await, "the list at 360 px");
     assert!(!visible(".folders-pane").await, "the list replaces the folders");
@@ -371,15 +358,12 @@ async fn hostile_mail_runs_no_script_and_fetches_nothing_until_allowed() {
     assert_eq!(heard, json!(["xss:control"]), "the listener hears a post");
     client.execute("window.__xss.length = 0;", vec![]).await.unwrap();
 
-    wait_for(
+    click(
         &client,
         "//*[@role='treeitem'][contains(., 'Boîte de réception')]",
         "the INBOX",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     let first = wait_for(&client, "//*[@role='option']", "the first message").await;
     first.click().await.unwrap();
     let list = client.find(Locator::Css("[role=listbox]")).await.unwrap();
@@ -445,30 +429,24 @@ async fn hostile_mail_runs_no_script_and_fetches_nothing_until_allowed() {
         format!("H{index:03} {name}")
     };
     open_by_subject(&client, &list, &pick("img-src"), vectors.len()).await;
-    wait_for(
+    click(
         &client,
         "//button[contains(., 'Afficher cette fois')]",
         "the blocked images banner",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     let expected_once = vec!["/t/img-src".to_owned()];
     wait_hits(&counter, &expected_once).await;
     std::fs::write(screenshot_path("hostile-allowed-once.png"), screenshot(&client).await).unwrap();
 
     // The trackers' sender allowed for good: its images show; another sender's stay blocked.
     open_by_subject(&client, &list, &pick("img-src-https"), vectors.len()).await;
-    wait_for(
+    click(
         &client,
         "//button[contains(., 'Toujours pour cet expéditeur')]",
         "allow the sender",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     let mut expected = expected_once.clone();
     expected.push("/t/img-src-https?https".to_owned());
     wait_hits(&counter, &expected).await;
@@ -536,6 +514,11 @@ async fn open_by_subject(client: &Client, list: &fantoccini::elements::Element, 
     panic!("{subject} not found in the list");
 }
 
+/// Wait for the element, then click it.
+async fn click(client: &Client, xpath: &str, what: &str) {
+    wait_for(client, xpath, what).await.click().await.unwrap();
+}
+
 /// An input found by its label's text (the first one with exactly that text).
 async fn labelled(client: &Client, label: &str) -> fantoccini::elements::Element {
     let id = client
@@ -599,11 +582,7 @@ async fn open_message(client: &Client, folder_xpath: &str, subject: &str) {
     let row = format!("//*[@role='option'][contains(., '{subject}')]");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        wait_for(client, folder_xpath, "the folder")
-            .await
-            .click()
-            .await
-            .unwrap();
+        click(client, folder_xpath, "the folder").await;
         if let Ok(found) = client
             .wait()
             .at_most(Duration::from_secs(3))
@@ -698,15 +677,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
     if remember.is_selected().await.unwrap() {
         remember.click().await.unwrap(); // the test gives the password through the environment
     }
-    wait_for(
+    click(
         &client,
         "//summary[contains(., 'Paramètres des serveurs')]",
         "the servers",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     for (protocol, port, security) in [
         ("imap", stack.info.imaps_port, "implicit"),
         ("smtp", stack.info.submission_port, "starttls"),
@@ -733,15 +709,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
     )
     .await;
     shot(&client, "wizard.png").await;
-    wait_for(
+    click(
         &client,
         "//button[contains(., 'Ajouter le compte')]",
         "the submit button",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
 
     // The server's certificate is not one the system knows: its fingerprint, to compare.
     let dialog = wait_for(
@@ -769,15 +742,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
         "the dialog shows the server's fingerprint: {shown}"
     );
     shot(&client, "certificate.png").await;
-    wait_for(
+    click(
         &client,
         "//button[contains(., 'Faire confiance à ce certificat')]",
         "trust",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
 
     // The account is there, with the service mailbox.
     wait_for(
@@ -792,15 +762,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
     shot(&client, "reader.png").await;
 
     // Answered on the service's behalf.
-    wait_for(
+    click(
         &client,
         "//button[normalize-space(.)='Répondre' or @aria-label='Répondre']",
         "Répondre",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     wait_for(&client, "//*[@role='dialog']//textarea", "the composer").await;
     let from = client
         .execute(
@@ -817,15 +784,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
     // would move it to the end first.
     type_here(&client, "Bonjour, de 9 h à 17 h.").await;
     shot(&client, "composer.png").await;
-    wait_for(
+    click(
         &client,
         "//*[@role='dialog']//button[normalize-space(.)='Envoyer']",
         "Envoyer",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     wait_for(
         &client,
         "//*[@role='status'][contains(., 'Message envoyé') or contains(., 'boîte d’envoi')]",
@@ -860,15 +824,12 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
     // The invitation, accepted from its card.
     open_message(&client, own_inbox, &format!("Invitation : {invited}")).await;
     shot(&client, "invitation.png").await;
-    wait_for(
+    click(
         &client,
         "//button[normalize-space(.)='Accepter']",
         "the invitation card",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     wait_for(
         &client,
         "//*[@role='status'][contains(., 'Réponse envoyée')]",
@@ -891,27 +852,16 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
 
     // An event created in the calendar reaches the server…
     let planned = format!("Permanence {token}");
-    wait_for(&client, "//button[normalize-space(.)='Agenda']", "the calendar switch")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(&client, "//button[contains(., 'Nouvel événement')]", "Nouvel événement")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "//button[normalize-space(.)='Agenda']", "the calendar switch").await;
+    click(&client, "//button[contains(., 'Nouvel événement')]", "Nouvel événement").await;
     fill(&labelled(&client, "Titre").await, &planned).await;
     shot(&client, "event-editor.png").await;
-    wait_for(
+    click(
         &client,
         "//*[@role='dialog']//button[normalize-space(.)='Enregistrer']",
         "Enregistrer",
     )
-    .await
-    .click()
-    .await
-    .unwrap();
+    .await;
     eventually("the new event on the server", || {
         let listed = calame_testkit::peer::dav(stack, &alice, &["list", &calendar]).ok()?;
         listed
@@ -933,11 +883,7 @@ async fn an_agent_adds_the_account_answers_for_the_service_files_and_plans() {
 
     // …and is there after a restart, from the sync.
     let (_driver, client) = session(profile.path(), &display, &alice.password).await;
-    wait_for(&client, "//button[normalize-space(.)='Agenda']", "the calendar switch")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "//button[normalize-space(.)='Agenda']", "the calendar switch").await;
     wait_for(
         &client,
         &format!("//*[contains(., '{planned}')]"),
@@ -977,15 +923,12 @@ async fn app_figures() {
     for run in 0..runs {
         let started = Instant::now();
         let (driver, client) = session(profile.path(), &display, &user.password).await;
-        wait_for(
+        click(
             &client,
             "//*[@role='treeitem'][contains(., 'Boîte de réception')]",
             "the INBOX",
         )
-        .await
-        .click()
-        .await
-        .unwrap();
+        .await;
         wait_for(&client, "//*[@role='option']", "the first rows").await;
         starts.push(started.elapsed().as_secs_f64() * 1000.0);
         if run + 1 < runs {

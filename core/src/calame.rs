@@ -732,15 +732,7 @@ impl Calame {
 
     /// A page of a folder's messages from the cache, newest first.
     pub fn list(&self, email: &str, folder: &str, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
-        let folders = self.store.folders(Some(email))?;
-        let folder = find_folder(&folders, folder)?;
-        let raw = folder.raw_name.as_deref().unwrap_or(&folder.name);
-        let Some(state) = self.store.folder_state(email, raw)? else {
-            return Ok(Vec::new());
-        };
-        let mut page = self.store.envelopes(state.id, offset, limit)?;
-        self.join_threads_by_subject(state.id, &mut page)?;
-        Ok(page)
+        self.list_ordered(email, folder, ListOrder::Newest, offset, limit)
     }
 
     /// Replies that lost their References join their thread by subject ([`crate::thread`]).

@@ -226,7 +226,6 @@ impl Outbox {
         let left = match (item.state, end) {
             (State::Confirming, _) | (State::Sending, Some(true)) => true,
             (State::Sending, Some(false)) => false,
-            (State::Sending, None) => return Ok(item),
             _ => return Ok(item),
         };
         if !same_boot(&item.boot) {
@@ -255,13 +254,8 @@ impl Outbox {
 
     /// Forget a message that has left and been filed: its record first, then its bytes.
     pub fn remove(&self, message_id: &str) -> Result<()> {
-        let record = self.record_path(message_id);
-        for path in [
-            record.with_extension("confirming"),
-            record.with_extension("end"),
-            record.clone(),
-            self.message_path(message_id),
-        ] {
+        self.remove_prepared(message_id)?;
+        for path in [self.record_path(message_id), self.message_path(message_id)] {
             match fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

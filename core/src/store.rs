@@ -369,14 +369,18 @@ impl Store {
 
     /// A page of a folder's envelopes, newest (highest UID) first.
     pub fn envelopes(&self, id: u64, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
+        let items = self.envelopes.scan_prefix(id.to_be_bytes()).rev();
+        self.page(items.skip(offset).take(limit), limit)
+    }
+
+    /// The envelopes of a page of the envelopes tree; unreadable ones are skipped.
+    fn page(
+        &self,
+        items: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        limit: usize,
+    ) -> Result<Vec<Envelope>> {
         let mut out = Vec::with_capacity(limit.min(1000));
-        for item in self
-            .envelopes
-            .scan_prefix(id.to_be_bytes())
-            .rev()
-            .skip(offset)
-            .take(limit)
-        {
+        for item in items {
             let (_, value) = item.map_err(|e| self.err(e))?;
             match decode(&value) {
                 Some(e) => out.push(e),
@@ -388,15 +392,8 @@ impl Store {
 
     /// A page of a folder's envelopes, oldest first.
     pub fn envelopes_oldest_first(&self, id: u64, offset: usize, limit: usize) -> Result<Vec<Envelope>> {
-        let mut out = Vec::with_capacity(limit.min(1000));
-        for item in self.envelopes.scan_prefix(id.to_be_bytes()).skip(offset).take(limit) {
-            let (_, value) = item.map_err(|e| self.err(e))?;
-            match decode(&value) {
-                Some(e) => out.push(e),
-                None => tracing::warn!("skipping an unreadable envelope"),
-            }
-        }
-        Ok(out)
+        let items = self.envelopes.scan_prefix(id.to_be_bytes());
+        self.page(items.skip(offset).take(limit), limit)
     }
 
     /// The envelopes of a folder from UID `from` on, in UID order.

@@ -57,10 +57,11 @@ impl Calame {
                 || [a.name.as_deref().unwrap_or_default(), a.email.as_str()]
                     .iter()
                     .any(|text| {
-                        normalise(text)
-                            .split(|c: char| !c.is_alphanumeric())
-                            .any(|word| word.starts_with(&wanted))
-                            || normalise(text).starts_with(&wanted)
+                        let text = normalise(text);
+                        text.starts_with(&wanted)
+                            || text
+                                .split(|c: char| !c.is_alphanumeric())
+                                .any(|word| word.starts_with(&wanted))
                     })
         };
         let mut found: Vec<(Address, u32)> = seen.into_values().filter(|(a, _)| matches(a)).collect();
